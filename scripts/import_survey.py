@@ -1,0 +1,884 @@
+"""Import the survey's facts into data/taxonomy.ttl and data/references.bib.
+
+Usage: python scripts/import_survey.py SHARED_DATA_DIR [--out data]
+
+SHARED_DATA_DIR holds survey-v6/, awesome-large-model-safety/ and enrichment/ (see its README).
+The import is idempotent: a second run leaves both files byte-identical. Papers added later
+with `kb add` (marked as curated) are kept.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+from rdflib import BNode, Literal, URIRef
+from rdflib.collection import Collection
+from rdflib.namespace import DCAT, DCTERMS, PROV, RDF, RDFS, SKOS, XSD
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from kb.bib import BibEntry, read_bib, write_bib  # noqa: E402
+from kb.graph import new_graph, parse_turtle  # noqa: E402
+from kb.papers import (  # noqa: E402
+    CURATED_SOURCE,
+    bib_entry_for,
+    make_paper_id,
+    normalise_title,
+    parse_authors,
+    parse_venue,
+    paper_triples,
+)
+from kb.turtle import write_turtle  # noqa: E402
+from kb.vocab import (  # noqa: E402
+    ACCESS_SCHEME,
+    BIBO,
+    CONCEPT,
+    DATASET,
+    FACET,
+    FOAF,
+    IMPL,
+    KB,
+    KIND_SCHEME,
+    LINK,
+    METHOD,
+    MODEL,
+    PAPER,
+    ROLE_SCHEME,
+    SCHEME,
+    SOURCE,
+    TAXONOMY_SCHEME,
+    TERM_DOCS,
+    slugify,
+)
+
+SURVEY_URL = "https://arxiv.org/pdf/2502.05206v6"
+LIST_URL = "https://github.com/xingjunm/Awesome-Large-Model-Safety/blob/f97deb0e4a1cdb27a9eb5652e514bf7756dcb10b/README.md"
+FAMILY_ORDER = ["VFM", "LLM", "VLP", "VLM", "DM", "Agent"]
+CHAPTER_FAMILY = {"ch2": "VFM", "ch3": "LLM", "ch4": "VLP", "ch5": "VLM", "ch6": "DM", "ch7": "Agent"}
+
+# Threat kind of a threat-type name: first matching keyword wins (order matters).
+KIND_RULES = [
+    ("indirect prompt injection", "prompt-injection"),
+    ("prompt injection", "prompt-injection"),
+    ("agent memory", "agent-memory"),
+    ("tool-calling", "tool-calling"),
+    ("vlm agent", "vlm-agent"),
+    ("multi-agent", "multi-agent"),
+    ("embodied", "embodied"),
+    ("agentic", "agentic"),
+    ("benchmark", "evaluation"),
+    ("datasets", "evaluation"),
+    ("internal safety collapse", "safety-collapse"),
+    ("adversarial", "adversarial"),
+    ("backdoor", "backdoor-poisoning"),
+    ("poisoning", "backdoor-poisoning"),
+    ("jailbreak", "jailbreak"),
+    ("energy latency", "energy-latency"),
+    ("membership inference", "membership-inference"),
+    ("model extraction", "model-extraction"),
+    ("data extraction", "data-extraction"),
+    ("intellectual property", "ip-protection"),
+    ("safety alignment", "alignment"),
+]
+KIND_LABELS = {
+    "adversarial": "adversarial", "backdoor-poisoning": "backdoor / poisoning", "jailbreak": "jailbreak",
+    "prompt-injection": "prompt injection", "energy-latency": "energy-latency",
+    "membership-inference": "membership inference", "model-extraction": "model extraction",
+    "data-extraction": "data extraction", "ip-protection": "intellectual-property protection",
+    "alignment": "safety alignment", "agent-memory": "agent memory", "tool-calling": "agent tool calling",
+    "vlm-agent": "VLM agent", "multi-agent": "multi-agent system", "embodied": "embodied agent",
+    "agentic": "agentic (autonomous behaviour)", "evaluation": "evaluation (datasets and benchmarks)",
+    "safety-collapse": "internal safety collapse",
+}
+ROLE_LABELS = {
+    "attack": "attack", "defense": "defense", "alignment": "alignment", "evaluation": "evaluation",
+}
+ACCESS_LABELS = {"white-box": "white-box", "gray-box": "gray-box", "black-box": "black-box"}
+
+# Extra defense -> attack links that the section pairing does not give, with their reason.
+EXTRA_LINKS = [
+    ("llm.safety-alignment", "llm.jailbreak-attacks",
+     "Safety alignment trains the model itself to refuse harmful requests, the first line against jailbreaks."),
+    ("dm.intellectual-property-protection", "dm.model-extraction-attacks",
+     "Model watermarking and fingerprinting let an owner prove that a stolen diffusion model is theirs."),
+    ("dm.intellectual-property-protection", "dm.data-extraction-attacks",
+     "Protective perturbations and data watermarks limit or trace the reuse of images a model was trained on."),
+]
+
+# Spelling variants of dataset and model names that denote the same resource.
+NAME_ALIASES = {
+    "mscoco": "coco", "coco": "coco", "coco2014": "coco", "coco2017": "coco",
+    "cifar10": "cifar10", "cifar100": "cifar100", "advbench": "advbench",
+    "flickr30k": "flickr30k", "flickr8k": "flickr8k", "imagenet1k": "imagenet",
+    "llama2": "llama2", "llama27b": "llama27b", "gpt35": "gpt35", "gpt35turbo": "gpt35turbo",
+    "stablediffusion": "stablediffusion", "sd": "stablediffusion",
+    "dalle": "dalle", "dalle2": "dalle2", "dalle3": "dalle3", "midjounery": "midjourney",
+    "sst2": "sst2", "agnews": "agnews", "agsnews": "agnews", "food101": "food101",
+    "hhrlhf": "hhrlhf", "anthropichh": "hhrlhf",
+}
+UNNAMED = "Unspecified"  # a Subcategory cell the source could not read
+DROP_CELLS = {"", "-", "etc", "etc.", "others", "and others", "self-built", "self built", "n/a", "na"}
+
+
+def norm_key(name: str) -> str:
+    """The de-duplication key of a dataset or model name: case, spaces and punctuation ignored."""
+    key = re.sub(r"[^a-z0-9]", "", slugify(name.replace("·", "")))
+    return NAME_ALIASES.get(key, key)
+
+
+def split_cell(cell: str | None) -> list[str]:
+    """Split a table cell listing several names; parentheses keep their commas."""
+    if not cell:
+        return []
+    parts, depth, cur = [], 0, ""
+    for ch in cell:
+        if ch in "([":
+            depth += 1
+        elif ch in ")]":
+            depth = max(0, depth - 1)
+        if ch in ",;" and depth == 0:
+            parts.append(cur)
+            cur = ""
+        else:
+            cur += ch
+    parts.append(cur)
+    out = []
+    for p in parts:
+        p = re.sub(r"^\s*and\s+", "", p.strip()).strip().rstrip(".")
+        if p.lower() in DROP_CELLS or not re.search(r"[A-Za-z0-9]", p):
+            continue
+        out.append(p)
+    return out
+
+
+@dataclass
+class ListEntry:
+    """One entry of the survey's public paper list."""
+
+    title: str
+    authors: list[str]
+    venue_raw: str
+    section: str
+    chapter: str
+    line: int
+    year: int | None = None
+    venue: str = ""
+    arxiv: str | None = None
+    flags: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Paper:
+    """A paper as the importer assembles it from every source."""
+
+    pid: str
+    title: str
+    authors: list[str]
+    year: int | None
+    venue: str
+    arxiv: str | None = None
+    doi: str | None = None
+    code: str | None = None
+    evidence: dict[str, str] = field(default_factory=dict)
+    sections: list[str] = field(default_factory=list)
+    concepts: set[str] = field(default_factory=set)
+    flags: list[str] = field(default_factory=list)
+    sources: set[str] = field(default_factory=set)
+    table_only: bool = False
+    dup_of: set[str] = field(default_factory=set)
+    survey_refs: set[int] = field(default_factory=set)
+
+
+class Importer:
+    """Builds the RDF graph and the bib entries from the shared data folder."""
+
+    def __init__(self, shared: Path, out: Path):
+        self.shared = shared
+        self.out = out
+        self.g = new_graph()
+        self.tax = yaml.safe_load((shared / "survey-v6/taxonomy.yaml").read_text())
+        self.rows = yaml.safe_load((shared / "survey-v6/paper_labels.yaml").read_text())["papers"]
+        self.dsets = yaml.safe_load((shared / "survey-v6/datasets.yaml").read_text())
+        self.enrich = yaml.safe_load((shared / "enrichment/identifiers.yaml").read_text())
+        defs_path = Path(__file__).with_name("definitions.yaml")
+        self.defs = yaml.safe_load(defs_path.read_text()) if defs_path.exists() else {}
+        self.concepts: dict[str, URIRef] = {}
+        self.tt_by_family_name: dict[tuple[str, str], str] = {}  # (family or sub-model, name) -> id
+        self.cat_norm: dict[str, str] = {}
+        self.papers: dict[str, Paper] = {}
+        self.paper_by_title: dict[str, str] = {}
+        self.order = 0
+
+    # ----------------------------------------------------------------- helpers
+    def next_order(self) -> Literal:
+        self.order += 1
+        return Literal(self.order)
+
+    def source(self, sid: str, label: str, url: str, locator: str | None = None,
+               page: int | None = None) -> URIRef:
+        s = SOURCE[sid]
+        if (s, RDF.type, KB.Source) not in self.g:
+            self.g.add((s, RDF.type, KB.Source))
+            self.g.add((s, RDFS.label, Literal(label)))
+            self.g.add((s, FOAF.page, URIRef(url)))
+            if locator:
+                self.g.add((s, KB.locator, Literal(locator)))
+            if page:
+                self.g.add((s, KB.page, Literal(page)))
+            if "2502.05206" in url:
+                self.g.add((s, KB.surveyVersion, Literal("arXiv v6 (14 Apr 2026)")))
+        return s
+
+    def table_source(self, table: str, page: int | None) -> URIRef:
+        loc = f"{table} (p. {page})" if page else table
+        return self.source(slugify(f"survey-v6-{table}"), f"Survey v6, {loc}", SURVEY_URL, loc, page)
+
+    def definition(self, kind: str, key: str, override_key: str, area: str = "") -> str | None:
+        """Our definition of a node: its override (FAMILY/...) if any, else the text for its name."""
+        plural = {"threat_type": "threat_types", "category": "categories"}[kind]
+        over = (self.defs.get(f"{kind}_overrides") or {}).get(override_key)
+        text = over or (self.defs.get(plural) or {}).get(key)
+        if text:
+            return str(text).replace("{area}", area).strip()
+        return None
+
+    # ---------------------------------------------------------------- taxonomy
+    def facets(self) -> None:
+        g = self.g
+        for scheme, label, comment in [
+            (KIND_SCHEME, "Threat kinds", "Kinds of threat that cut across model families."),
+            (ROLE_SCHEME, "Roles", "Whether an area attacks, defends, aligns or evaluates."),
+            (ACCESS_SCHEME, "Access levels", "How much of the model an attacker sees."),
+            (TAXONOMY_SCHEME, "Safety at Scale taxonomy",
+             "Model family, threat type, Category and Subcategory of the survey arXiv:2502.05206 (v6)."),
+        ]:
+            g.add((scheme, RDF.type, SKOS.ConceptScheme))
+            g.add((scheme, SKOS.prefLabel, Literal(label, lang="en")))
+            g.add((scheme, RDFS.comment, Literal(comment, lang="en")))
+        g.add((TAXONOMY_SCHEME, DCTERMS.source, URIRef(SURVEY_URL)))
+        for prefix, labels, scheme, cls in [
+            ("kind", KIND_LABELS, KIND_SCHEME, KB.ThreatKind),
+            ("role", ROLE_LABELS, ROLE_SCHEME, KB.Role),
+            ("access", ACCESS_LABELS, ACCESS_SCHEME, KB.AccessLevel),
+        ]:
+            for key, label in labels.items():
+                f = FACET[f"{prefix}-{key}"]
+                g.add((f, RDF.type, SKOS.Concept))
+                g.add((f, RDF.type, cls))
+                g.add((f, SKOS.inScheme, scheme))
+                g.add((f, SKOS.topConceptOf, scheme))
+                g.add((f, SKOS.prefLabel, Literal(label, lang="en")))
+
+    def concept(self, cid: str, label: str, cls: URIRef, parent: str | None, src: URIRef,
+                definition: str | None, family: str) -> URIRef:
+        g = self.g
+        c = CONCEPT[cid]
+        if cid in self.concepts:
+            raise SystemExit(f"import: duplicate concept id {cid}; extend the ID grammar")
+        self.concepts[cid] = c
+        g.add((c, RDF.type, SKOS.Concept))
+        g.add((c, RDF.type, cls))
+        g.add((c, SKOS.inScheme, TAXONOMY_SCHEME))
+        g.add((c, SKOS.prefLabel, Literal(label, lang="en")))
+        g.add((c, SKOS.notation, Literal(cid)))
+        g.add((c, DCTERMS.source, src))
+        g.add((c, KB.order, self.next_order()))
+        g.add((c, KB.modelFamily, CONCEPT[family.lower()]))
+        if definition:
+            g.add((c, SKOS.definition, Literal(definition, lang="en")))
+        if parent is None:
+            g.add((c, SKOS.topConceptOf, TAXONOMY_SCHEME))
+            g.add((TAXONOMY_SCHEME, SKOS.hasTopConcept, c))
+        else:
+            g.add((c, SKOS.broader, CONCEPT[parent]))
+            g.add((CONCEPT[parent], SKOS.narrower, c))
+        return c
+
+    def alt_labels(self, c: URIRef, name: str, verbatim: str | None = None) -> None:
+        variants = set((self.defs.get("alt_labels") or {}).get(name, []) or [])
+        if verbatim and verbatim != name:
+            variants.add(verbatim)
+        for v in sorted(variants):
+            self.g.add((c, SKOS.altLabel, Literal(v, lang="en")))
+
+    @staticmethod
+    def threat_kind(name: str) -> str:
+        low = name.lower()
+        for key, kind in KIND_RULES:
+            if key in low:
+                return kind
+        raise SystemExit(f"import: no threat kind for threat type {name!r}; add a rule to KIND_RULES")
+
+    @staticmethod
+    def role(name: str) -> str:
+        low = name.lower()
+        if "benchmark" in low or low.startswith("datasets"):
+            return "evaluation"
+        if "alignment" in low:
+            return "alignment"
+        if "defense" in low or "protection" in low:
+            return "defense"
+        return "attack"
+
+    @staticmethod
+    def access(category: str) -> list[str]:
+        low = category.lower()
+        out = []
+        if "white" in low:
+            out.append("white-box")
+        if "gray" in low or "grey" in low:
+            out.append("gray-box")
+        if "black" in low:
+            out.append("black-box")
+        return out
+
+    def add_facets(self, c: URIRef, kind: str, role: str, access: list[str]) -> None:
+        self.g.add((c, KB.threatKind, FACET[f"kind-{kind}"]))
+        self.g.add((c, KB.role, FACET[f"role-{role}"]))
+        for a in access:
+            self.g.add((c, KB.accessLevel, FACET[f"access-{a}"]))
+
+    def taxonomy(self) -> None:
+        for row in self.rows:
+            if row.get("category_normalized"):
+                self.cat_norm[row["category"]] = row["category_normalized"]
+        for fam in self.tax["model_families"]:
+            fid = fam["id"]
+            src = self.source(slugify(f"survey-v6-{fam['section']}"), f"Survey v6, {fam['section']} ({fam['name']})",
+                              SURVEY_URL, fam["source"]["locator"])
+            self.concept(fid.lower(), fam["name"], KB.ModelFamily, None, src,
+                         (self.defs.get("families") or {}).get(fid), fid)
+            subs = fam.get("sub_models") or [None]
+            for sub in subs:
+                owner = sub or fam
+                key = owner["id"]
+                base = fid.lower() if sub is None else f"{fid.lower()}.{sub['id'].lower()}"
+                if sub is not None:
+                    ssrc = self.source(slugify(f"survey-v6-{sub['section']}"),
+                                       f"Survey v6, {sub['section']} ({sub['name']})", SURVEY_URL,
+                                       sub["source"]["locator"])
+                    self.concept(base, sub["name"], KB.ModelFamily, fid.lower(), ssrc,
+                                 (self.defs.get("families") or {}).get(key), fid)
+                for tt in owner.get("threat_types", []):
+                    self.threat_type(fid, key, base, tt)
+        # list-only section of the agent chapter
+        tt = {"name": "Internal Safety Collapse", "section": "paper list",
+              "source": {"locator": "Paper list, Agent Safety: Internal Safety Collapse"}}
+        self.threat_type("Agent", "Agent", "agent", tt, list_only=True)
+
+    def threat_type(self, fid: str, key: str, base: str, tt: dict, list_only: bool = False) -> None:
+        name = tt["name"]
+        tid = f"{base}.{slugify(name)}"
+        if list_only:
+            src = self.source("list-internal-safety-collapse", "Paper list, section 'Internal Safety Collapse'",
+                              LIST_URL, tt["source"]["locator"])
+        else:
+            src = self.source(slugify(f"survey-v6-{tt['section']}"), f"Survey v6, {tt['section']} {name}",
+                              SURVEY_URL, tt["source"]["locator"])
+        family_name = {"ViT": "ViTs", "SAM": "SAM"}.get(key, fid if fid != "Agent" else "agents")
+        area = f"{name.lower()} on {family_name}"
+        definition = self.definition("threat_type", name, f"{key}/{name}", area)
+        c = self.concept(tid, name, KB.ThreatType, base, src, definition, fid)
+        if not list_only:
+            self.g.add((c, KB.section, Literal(tt["section"])))
+        kind, role = self.threat_kind(name), self.role(name)
+        self.add_facets(c, kind, role, [])
+        self.tt_by_family_name[(key, name)] = tid
+        for cat in tt.get("categories", []):
+            verb = cat["name"]
+            cname = self.cat_norm.get(verb, verb)
+            cid = f"{tid}.{slugify(cname)}"
+            csrc = self.table_source(cat["source"]["locator"].split(" (")[0],
+                                     _page(cat["source"]["locator"]))
+            cdef = self.definition("category", cname, f"{key}/{name}/{cname}", area)
+            cc = self.concept(cid, cname, KB.Category, tid, csrc, cdef, fid)
+            self.alt_labels(cc, cname, verb)
+            access = self.access(cname) if role == "attack" else []
+            self.add_facets(cc, kind, role, access)
+            for sub in cat.get("subcategories", []):
+                sname = sub["name"] or UNNAMED
+                sid = f"{cid}.{slugify(sname)}"
+                ssrc = self.table_source(sub["source"].split(" — ")[-1].split(" (")[0],
+                                         _page(sub["source"]))
+                sdef = (self.defs.get("subcategory_overrides") or {}).get(f"{key}/{name}/{cname}/{sname}")
+                sdef = sdef or (self.defs.get("subcategories") or {}).get(sname)
+                sc = self.concept(sid, sname, KB.Subcategory, cid, ssrc,
+                                  sdef.replace("{area}", area) if sdef else None, fid)
+                self.alt_labels(sc, sname)
+                if sub.get("unverified") or sub.get("note"):
+                    self.g.add((sc, KB.flag, Literal(sub.get("note") or "Unverified in the source.")))
+                self.add_facets(sc, kind, role, access)
+
+    # ------------------------------------------------------------------ papers
+    def read_list(self) -> list[ListEntry]:
+        path = self.shared / "awesome-large-model-safety/README.md"
+        lines = path.read_text(encoding="utf-8").splitlines()
+        entries: list[ListEntry] = []
+        chapter, section = None, None
+        i = 0
+        while i < len(lines):
+            line = lines[i]
+            m = re.search(r'<span id="(ch\d)">', line)
+            if m:
+                chapter = m.group(1)
+            elif line.startswith("## ") and chapter:
+                chapter = None
+            elif line.startswith("##### "):
+                section = line[6:].strip()
+            elif chapter and line.startswith("- "):
+                title = line[2:].strip().rstrip()
+                title = re.sub(r"\.\s*$", "", title)
+                authors_line = lines[i + 1].strip() if i + 1 < len(lines) else ""
+                venue_line = lines[i + 2].strip() if i + 2 < len(lines) else ""
+                if not (authors_line.startswith("- ") and venue_line.startswith("- ")):
+                    raise SystemExit(f"{path}:{i + 1}: list entry without author and venue lines")
+                e = ListEntry(title, parse_authors(authors_line[2:]), venue_line[2:].strip(),
+                              section or "", chapter, i + 1)
+                e.venue, e.year, e.arxiv = parse_venue(e.venue_raw)
+                if authors_line.count("{") != authors_line.count("}"):
+                    e.flags.append(f"An author name is cut off in the source list (line {i + 2}).")
+                entries.append(e)
+                i += 3
+                continue
+            i += 1
+        return entries
+
+    def section_concepts(self, chapter: str, section: str) -> list[str]:
+        fam = CHAPTER_FAMILY[chapter]
+        if fam == "VFM":
+            return ["vfm.vit" if "ViT" in section else "vfm.sam"]
+        if section == "Agentic Attacks & Defenses":
+            return ["agent.agentic-attacks", "agent.agentic-defenses"]
+        want = slugify(section).rstrip("s")
+        for (owner, name), tid in self.tt_by_family_name.items():
+            if owner == fam and slugify(name).rstrip("s") == want:
+                return [tid]
+        raise SystemExit(f"import: list section {section!r} ({chapter}) matches no threat type")
+
+    def papers_from_list(self) -> None:
+        entries = self.read_list()
+        self.list_entries = entries
+        taken: set[str] = set()
+        for e in entries:
+            key = normalise_title(e.title)
+            sec_src = self.source(f"list-{slugify(e.chapter + '-' + e.section)}",
+                                  f"Paper list, {e.section} ({CHAPTER_FAMILY[e.chapter]})", LIST_URL,
+                                  f"section '{e.section}' of chapter {e.chapter}")
+            if key in self.paper_by_title:
+                p = self.papers[self.paper_by_title[key]]
+                if e.year != p.year or e.venue != p.venue:
+                    p.flags.append(
+                        f"Listed again under '{e.section}' with venue '{e.venue_raw}' (line {e.line})."
+                    )
+            else:
+                pid = make_paper_id(e.authors, e.year, e.title, taken)
+                taken.add(pid)
+                p = Paper(pid, e.title, e.authors, e.year, e.venue, arxiv=e.arxiv)
+                if e.arxiv:
+                    p.evidence["arxiv_list"] = LIST_URL
+                self.papers[pid] = p
+                self.paper_by_title[key] = pid
+            p.sections.append(e.section)
+            p.flags.extend(f for f in e.flags if f not in p.flags)
+            p.sources.add(str(sec_src))
+            p.concepts.update(self.section_concepts(e.chapter, e.section))
+        self.taken = taken
+
+    def enrichment(self) -> None:
+        by_arxiv: dict[str, list[str]] = defaultdict(list)
+        for rec in self.enrich:
+            key = normalise_title(rec["title"])
+            pid = self.paper_by_title.get(key)
+            if pid is None:
+                print(f"warning: enrichment title not in the list: {rec['title']!r}", file=sys.stderr)
+                continue
+            p = self.papers[pid]
+            ev = rec.get("evidence")
+            if rec.get("arxiv"):
+                if p.arxiv and p.arxiv != rec["arxiv"]:
+                    p.flags.append(f"Enrichment gives arXiv {rec['arxiv']}, the list {p.arxiv}.")
+                else:
+                    p.arxiv = str(rec["arxiv"])
+                    p.evidence["arxiv"] = ev
+            if rec.get("doi"):
+                p.doi = str(rec["doi"])
+                p.evidence["doi"] = rec.get("doi_evidence") or ev
+            if rec.get("code"):
+                p.code = str(rec["code"])
+                p.evidence["code"] = rec.get("code_evidence") or ev
+            if rec.get("note"):
+                p.flags.append(f"Enrichment note: {rec['note']}")
+        for p in self.papers.values():
+            if p.arxiv:
+                by_arxiv[p.arxiv].append(p.pid)
+        for arxiv, pids in by_arxiv.items():
+            if len(pids) > 1:
+                for pid in pids:
+                    others = [o for o in pids if o != pid]
+                    self.papers[pid].dup_of.update(others)
+                    self.papers[pid].flags.append(
+                        f"Shares arXiv id {arxiv} with {', '.join(others)}: probably the same work under two titles."
+                    )
+
+    # ----------------------------------------------------------------- methods
+    def methods(self) -> None:
+        g = self.g
+        fig3 = self.source("survey-v6-fig-3", "Survey v6, Fig. 3 (road map)", SURVEY_URL, "Fig. 3 (p. 3)", 3)
+        used: set[str] = set()
+        self.dataset_keys: dict[str, URIRef] = {}
+        self.model_keys: dict[str, URIRef] = {}
+        for row in self.rows:
+            fam = row["model_family"]
+            owner = row.get("sub_model") or fam
+            tid = self.tt_by_family_name.get((owner, row["threat_type"]))
+            if tid is None:
+                raise SystemExit(f"import: row {row['id']}: threat type {row['threat_type']!r} unknown")
+            cname = row.get("category_normalized") or row["category"]
+            cid = f"{tid}.{slugify(cname)}"
+            sid = f"{cid}.{slugify(row['subcategory'] or UNNAMED)}"
+            if sid not in self.concepts:
+                raise SystemExit(f"import: row {row['id']}: subcategory {sid} not in the taxonomy")
+            mid = f"{fam.lower()}-{slugify(row['method'])}"
+            n = 2
+            while mid in used:
+                mid = f"{fam.lower()}-{slugify(row['method'])}-{n}"
+                n += 1
+            used.add(mid)
+            m = METHOD[mid]
+            src = self.table_source(row["source"]["table"], row["source"].get("page"))
+            g.add((m, RDF.type, KB.Method))
+            g.add((m, RDF.type, PROV.Entity))
+            g.add((m, RDFS.label, Literal(row["method"])))
+            g.add((m, KB.subcategory, CONCEPT[sid]))
+            g.add((m, KB.sourceRow, Literal(row["id"])))
+            g.add((m, KB.order, self.next_order()))
+            g.add((m, PROV.wasDerivedFrom, src))
+            g.add((m, KB.modelFamily, CONCEPT[fam.lower()]))
+            for o in g.objects(CONCEPT[sid], KB.threatKind):
+                g.add((m, KB.threatKind, o))
+            for o in g.objects(CONCEPT[sid], KB.role):
+                g.add((m, KB.role, o))
+            for o in g.objects(CONCEPT[sid], KB.accessLevel):
+                g.add((m, KB.accessLevel, o))
+            for ref in row["refs"]:
+                g.add((m, KB.surveyRef, Literal(int(ref))))
+            if row["category"] != cname:
+                g.add((m, KB.rawCell, Literal(f"Category: {row['category']}")))
+            if row.get("threat_type_unverified"):
+                g.add((m, KB.threatTypeUnverified, Literal(True)))
+            if row.get("subcategory_unverified"):
+                g.add((m, KB.subcategoryUnverified, Literal(True)))
+            if row.get("access_to_llms"):
+                g.add((m, KB.accessToLLMs, Literal(row["access_to_llms"])))
+            for note in row.get("notes") or []:
+                g.add((m, KB.flag, Literal(note)))
+            rcs = row.get("fig3_roadmap_category") or []
+            rcs = [rcs] if isinstance(rcs, str) else rcs
+            for rc in rcs:
+                g.add((m, KB.roadmapCategory, Literal(rc)))
+                g.add((m, KB.roadmapSource, fig3))
+            same = {slugify(cname).replace("attacks", "attack")}
+            if rcs and not same & {slugify(rc).replace("attacks", "attack") for rc in rcs}:
+                g.add((m, KB.roadmapDisagrees, Literal(True)))
+            # the paper
+            pid = self.paper_for_row(row)
+            p = self.papers[pid]
+            p.concepts.add(sid)
+            p.survey_refs.update(int(r) for r in row["refs"])
+            p.sources.add(str(src))
+            if row.get("year") and p.year and int(row["year"]) != p.year and not p.table_only:
+                p.flags.append(f"Survey table {row['source']['table']} gives year {row['year']}, the list {p.year}.")
+            g.add((m, KB.proposedIn, PAPER[pid]))
+            for name in split_cell(row.get("target_models")):
+                g.add((m, KB.targetModel, self.named_resource(name, MODEL, KB.Model, self.model_keys)))
+            for name in split_cell(row.get("datasets")):
+                d = self.named_resource(name, DATASET, DCAT.Dataset, self.dataset_keys)
+                g.add((m, KB.evaluatedOn, d))
+                g.add((d, KB.evaluates, CONCEPT[tid]))
+                g.add((d, KB.modelFamily, CONCEPT[fam.lower()]))
+
+    def named_resource(self, name: str, ns, cls: URIRef, index: dict[str, URIRef]) -> URIRef:
+        key = norm_key(name)
+        if key in index:
+            r = index[key]
+            if (r, RDFS.label, Literal(name)) not in self.g:
+                self.g.add((r, SKOS.altLabel, Literal(name)))
+            return r
+        rid = slugify(name)
+        r = ns[rid]
+        while (r, RDF.type, None) in self.g:
+            rid += "-x"
+            r = ns[rid]
+        index[key] = r
+        self.g.add((r, RDF.type, cls))
+        self.g.add((r, RDFS.label, Literal(name)))
+        if cls == DCAT.Dataset:
+            self.g.add((r, DCTERMS.title, Literal(name)))
+        return r
+
+    def paper_for_row(self, row: dict) -> str:
+        if row.get("awesome_title"):
+            pid = self.paper_by_title.get(normalise_title(row["awesome_title"]))
+            if pid:
+                return pid
+        key = normalise_title(row["ref_title"])
+        if key in self.paper_by_title:
+            return self.paper_by_title[key]
+        # a reference of the survey's tables that the paper list lacks: authors unknown
+        title = row["ref_title"]
+        pid = make_paper_id([], row.get("year"), title, self.taken, fallback=row["method"])
+        self.taken.add(pid)
+        p = Paper(pid, title, [], row.get("year"), "", table_only=True)
+        p.flags.append(
+            "Only in the survey's tables (not in its paper list): authors and venue are unknown to the "
+            "sources; the title is the reference list's lower-cased form."
+        )
+        self.papers[pid] = p
+        self.paper_by_title[key] = pid
+        return pid
+
+    # ---------------------------------------------------------------- datasets
+    def datasets(self) -> None:
+        g = self.g
+        for table in self.dsets["tables"]:
+            fam = table["model_family"]
+            src = self.table_source(table["table"], table.get("page"))
+            section_tt = self.tt_by_family_name.get(
+                (fam, {"LLM": "Datasets & Benchmarks", "VLM": "Datasets & Benchmarks",
+                       "Agent": "Agent Safety Benchmarks"}[fam])
+            )
+            for row in table["rows"]:
+                d = self.named_resource(row["name"], DATASET, DCAT.Dataset, self.dataset_keys)
+                g.add((d, DCTERMS.source, src))
+                g.add((d, KB.modelFamily, CONCEPT[fam.lower()]))
+                if row.get("year"):
+                    g.add((d, DCTERMS.issued, Literal(str(row["year"]), datatype=XSD.gYear)))
+                if row.get("size"):
+                    g.add((d, KB.size, Literal(str(row["size"]))))
+                if row.get("times") and row["times"] != "-":
+                    g.add((d, KB.timesUsed, Literal(str(row["times"]))))
+                if row.get("evaluation_focus"):
+                    g.add((d, KB.evaluationFocus, Literal(row["evaluation_focus"])))
+                if row.get("group"):
+                    g.add((d, KB.group, Literal(row["group"])))
+                if row.get("ref"):
+                    g.add((d, KB.surveyRef, Literal(int(row["ref"]))))
+                g.add((d, KB.evaluates, CONCEPT[section_tt]))
+                for tid in self.dataset_areas(fam, row):
+                    g.add((d, KB.evaluates, CONCEPT[tid]))
+                pid = self.paper_by_title.get(normalise_title(row.get("ref_title") or ""))
+                if pid:
+                    g.add((d, KB.introducedBy, PAPER[pid]))
+                for note in [row.get("text_subsection_note")]:
+                    if note:
+                        g.add((d, KB.flag, Literal(note)))
+        for sec in self.dsets["text_only_sections"]:
+            fam = sec["model_family"]
+            owner = sec.get("sub_model") or fam
+            src = self.source(slugify(f"survey-v6-{sec['section']}"), f"Survey v6, {sec['section']}",
+                              SURVEY_URL, sec["source"]["locator"])
+            section_tt = next(t for (o, n), t in self.tt_by_family_name.items()
+                              if o == owner and n.startswith("Datasets"))
+            for name in sorted(set(_names_in(sec))):
+                if name.startswith("(") or name in {"others", "mIoU"}:
+                    continue
+                d = self.named_resource(name, DATASET, DCAT.Dataset, self.dataset_keys)
+                g.add((d, DCTERMS.source, src))
+                g.add((d, KB.modelFamily, CONCEPT[fam.lower()]))
+                g.add((d, KB.evaluates, CONCEPT[section_tt]))
+
+    def dataset_areas(self, fam: str, row: dict) -> list[str]:
+        text = (row.get("text_subsection") or "") + " " + (row.get("evaluation_focus") or "")
+        low = text.lower()
+        out = []
+        if fam == "LLM":
+            if "adversarial" in low:
+                out.append("llm.adversarial-attacks")
+            if "backdoor" in low:
+                out.append("llm.backdoor-attacks")
+            if any(w in low for w in ("toxicity", "value", "truthful")):
+                out.append("llm.safety-alignment")
+            if any(w in low for w in ("toxicity", "value")):
+                out.append("llm.jailbreak-attacks")
+        elif fam == "Agent":
+            rules = [("ipi", "agent.indirect-prompt-injection-attacks"),
+                     ("prompt injection", "agent.indirect-prompt-injection-attacks"),
+                     ("memory", "agent.agent-memory-attacks"), ("tool", "agent.agent-tool-calling-attacks"),
+                     ("multi-agent", "agent.multi-agent-system-attacks"),
+                     ("embodied", "agent.embodied-agent-attacks"), ("web", "agent.vlm-agent-attacks"),
+                     ("gui", "agent.vlm-agent-attacks")]
+            out += [tid for key, tid in rules if key in low and tid in self.concepts]
+        elif fam == "VLM":
+            out.append("vlm.jailbreak-attacks")
+        return sorted(set(out))
+
+    # ------------------------------------------------------------ defense links
+    def defense_links(self) -> None:
+        g = self.g
+        org = self.source("list-organization", "Paper list, 'Organization' note", LIST_URL,
+                          "Survey structure: each defense section follows the attacks it answers")
+        lead = self.source("kb-curation", "Curated by the knowledge-base maintainers",
+                           "https://arxiv.org/abs/2502.05206", "Reasoned link, not stated by the survey")
+        pairs = []
+        by_owner: dict[str, dict[str, str]] = defaultdict(dict)
+        for (owner, name), tid in self.tt_by_family_name.items():
+            by_owner[owner][name] = tid
+        for owner, names in by_owner.items():
+            for name, tid in names.items():
+                if name.endswith("Defenses"):
+                    attack = name[: -len("Defenses")] + "Attacks"
+                    if attack in names:
+                        pairs.append((tid, names[attack], org,
+                                      f"{name} answer the {attack.lower()} of the section before them."))
+        pairs += [(d, a, lead, note) for d, a, note in EXTRA_LINKS]
+        for d, a, src, note in pairs:
+            g.add((CONCEPT[d], KB.answers, CONCEPT[a]))
+            link = LINK[f"{d}--{a}".replace(".", "-")]
+            g.add((link, RDF.type, KB.DefenseLink))
+            g.add((link, KB.defense, CONCEPT[d]))
+            g.add((link, KB.attack, CONCEPT[a]))
+            g.add((link, RDFS.comment, Literal(note, lang="en")))
+            g.add((link, DCTERMS.source, src))
+
+    # ----------------------------------------------------------- the documents
+    def vocabulary_docs(self) -> None:
+        base = URIRef(str(KB._NS))
+        self.g.add((base, RDF.type, URIRef("http://www.w3.org/2002/07/owl#Ontology")))
+        self.g.add((base, RDFS.label, Literal("Large-model safety knowledge-base vocabulary", lang="en")))
+        for term, (label, comment) in TERM_DOCS.items():
+            iri = KB[term]
+            is_class = term[0].isupper()
+            self.g.add((iri, RDF.type, RDFS.Class if is_class else RDF.Property))
+            self.g.add((iri, RDFS.label, Literal(label, lang="en")))
+            self.g.add((iri, RDFS.comment, Literal(comment, lang="en")))
+            self.g.add((iri, RDFS.isDefinedBy, base))
+
+    def implementations(self) -> None:
+        try:
+            from kb.reference import registry  # noqa: PLC0415
+        except ImportError:
+            return
+        for meta in registry():
+            i = IMPL[meta.name]
+            self.g.add((i, RDF.type, KB.Implementation))
+            self.g.add((i, RDFS.label, Literal(meta.title)))
+            self.g.add((i, RDFS.comment, Literal(meta.description, lang="en")))
+            self.g.add((i, KB.modulePath, Literal(meta.module)))
+            self.g.add((i, KB.entryPoint, Literal(meta.name)))
+            for cid in meta.concept_ids:
+                self.g.add((i, KB.implements, CONCEPT[cid]))
+            for mid in meta.method_ids:
+                self.g.add((i, KB.implements, METHOD[mid]))
+
+    def emit_papers(self) -> list[BibEntry]:
+        bib = []
+        for p in self.papers.values():
+            for t in paper_triples(
+                p.pid, p.title, p.authors, p.year, p.venue, arxiv=p.arxiv, doi=p.doi, code=p.code,
+                concepts=sorted(p.concepts),
+            ):
+                self.g.add(t)
+            s = PAPER[p.pid]
+            for kind, url in sorted(p.evidence.items()):
+                prop = {"arxiv": KB.arxivEvidence, "arxiv_list": KB.arxivEvidence,
+                        "doi": KB.doiEvidence, "code": KB.codeEvidence}[kind]
+                self.g.add((s, prop, URIRef(url)))
+            for src in sorted(p.sources):
+                self.g.add((s, PROV.wasDerivedFrom, URIRef(src)))
+                if "/source/list-" in src:
+                    self.g.add((s, KB.listedIn, URIRef(src)))
+            for flag in p.flags:
+                self.g.add((s, KB.flag, Literal(flag)))
+            for other in sorted(p.dup_of):
+                self.g.add((s, KB.possibleDuplicateOf, PAPER[other]))
+            for ref in sorted(p.survey_refs):
+                self.g.add((s, KB.surveyRef, Literal(ref)))
+            if p.table_only:
+                self.g.add((s, KB.needsReview, Literal(True)))
+            bib.append(bib_entry_for(p.pid, p.title, p.authors, p.year, p.venue, p.arxiv, p.doi, p.code))
+        return bib
+
+    def keep_curated(self, bib: list[BibEntry]) -> None:
+        """Carry over papers that `kb add` put into the existing files."""
+        ttl, bibfile = self.out / "taxonomy.ttl", self.out / "references.bib"
+        if not ttl.exists():
+            return
+        old = parse_turtle(ttl)
+        old_bib = {e.key: e for e in read_bib(bibfile).entries} if bibfile.exists() else {}
+        for s in old.subjects(DCTERMS.source, CURATED_SOURCE):
+            for t in _closure(old, s):
+                self.g.add(t)
+            key = str(s).rsplit("/", 1)[-1]
+            if key in old_bib:
+                bib.append(old_bib[key])
+
+    def run(self) -> None:
+        self.vocabulary_docs()
+        self.facets()
+        self.taxonomy()
+        self.papers_from_list()
+        self.enrichment()
+        self.methods()
+        self.datasets()
+        self.defense_links()
+        self.implementations()
+        bib = self.emit_papers()
+        self.keep_curated(bib)
+        write_turtle(self.g, self.out / "taxonomy.ttl")
+        write_bib(bib, self.out / "references.bib")
+        print(f"wrote {self.out / 'taxonomy.ttl'} ({len(self.g)} triples) and "
+              f"{self.out / 'references.bib'} ({len(bib)} entries)")
+
+
+def _closure(g, s):
+    """The triples about s and the blank nodes and authors it owns."""
+    seen, todo = set(), [s]
+    while todo:
+        node = todo.pop()
+        if node in seen:
+            continue
+        seen.add(node)
+        for p, o in g.predicate_objects(node):
+            yield (node, p, o)
+            if isinstance(o, BNode) or (p == DCTERMS.creator):
+                todo.append(o)
+
+
+def _page(locator: str) -> int | None:
+    m = re.search(r"p\.\s*(\d+)", locator)
+    return int(m.group(1)) if m else None
+
+
+def _names_in(obj) -> list[str]:
+    if isinstance(obj, str):
+        return [obj]
+    if isinstance(obj, list):
+        return [n for x in obj for n in _names_in(x)]
+    if isinstance(obj, dict):
+        return [n for k, v in obj.items() if k not in {"source", "model_family", "sub_model",
+                                                       "section", "metric"} for n in _names_in(v)]
+    return []
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("shared", type=Path, help="the shared data folder (holds survey-v6/, ...)")
+    ap.add_argument("--out", type=Path, default=Path(__file__).resolve().parent.parent / "data")
+    args = ap.parse_args(argv)
+    for sub in ("survey-v6/taxonomy.yaml", "survey-v6/paper_labels.yaml", "survey-v6/datasets.yaml",
+                "enrichment/identifiers.yaml", "awesome-large-model-safety/README.md"):
+        if not (args.shared / sub).exists():
+            print(f"{args.shared / sub}: not found; pass the shared data folder", file=sys.stderr)
+            return 2
+    Importer(args.shared, args.out).run()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
