@@ -802,7 +802,18 @@ class Importer:
             if p.table_only:
                 self.g.add((s, KB.needsReview, Literal(True)))
             bib.append(bib_entry_for(p.pid, p.title, p.authors, p.year, p.venue, p.arxiv, p.doi, p.code))
+        self.merge_person_names()
         return bib
+
+    def merge_person_names(self) -> None:
+        """One foaf:name per person: spelling variants of the same slug become alternative labels."""
+        for person in set(self.g.subjects(RDF.type, FOAF.Person)):
+            for pred in (FOAF.name, FOAF.familyName, FOAF.givenName):
+                names = sorted(self.g.objects(person, pred), key=lambda n: (str(n).isascii(), str(n)))
+                for extra in names[1:]:
+                    self.g.remove((person, pred, extra))
+                    if pred == FOAF.name:
+                        self.g.add((person, SKOS.altLabel, extra))
 
     def keep_curated(self, bib: list[BibEntry]) -> None:
         """Carry over papers that `kb add` put into the existing files."""

@@ -1,0 +1,74 @@
+"""Commands over the curated files: check, fmt, stats, add."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from kb.output import echo_rows, format_option
+
+data_dir_option = click.option(
+    "--data", "data_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+    help="Folder with taxonomy.ttl and references.bib (default: the repository's data/, or $KB_DATA).",
+)
+
+
+def _progress(message: str) -> None:
+    click.echo(f"· {message}", err=True)
+
+
+@click.command()
+@data_dir_option
+@click.option("--quiet", is_flag=True, help="Print violations only, no progress lines.")
+def check(data_dir: Path | None, quiet: bool) -> None:
+    """Validate the graph and the bib file; exit 1 on any violation."""
+    from kb.checks import run_checks
+
+    violations = run_checks(data_dir, progress=None if quiet else _progress)
+    for v in violations:
+        click.echo(f"{v.rule}\t{v.resource}\t{v.message}")
+    if violations:
+        click.echo(f"{len(violations)} violation(s)", err=True)
+        sys.exit(1)
+    click.echo("ok: every rule holds", err=True)
+
+
+@click.command()
+@data_dir_option
+@click.option("--check", "check_only", is_flag=True, help="Only report files that are not canonical (exit 1).")
+def fmt(data_dir: Path | None, check_only: bool) -> None:
+    """Rewrite taxonomy.ttl and references.bib in their canonical form."""
+    from kb.curate import format_files
+
+    changed = format_files(data_dir, check_only=check_only)
+    for p in changed:
+        click.echo(f"{'not canonical' if check_only else 'reformatted'}: {p}")
+    if check_only and changed:
+        sys.exit(1)
+    if not changed:
+        click.echo("already canonical", err=True)
+
+
+@click.command()
+@data_dir_option
+@format_option()
+def stats(data_dir: Path | None, fmt: str) -> None:
+    """Papers per year, family, threat type and role, beside the survey's own figures."""
+    from kb.stats import compute
+
+    echo_rows(compute(data_dir), fmt, ["section", "key", "kb", "survey", "difference", "unit"])
+
+
+@click.command()
+@click.argument("bibfile", type=click.File("r", encoding="utf-8"), default="-")
+@click.option("--concept", "concepts", multiple=True, required=True,
+              help="Concept ID the paper belongs to (repeatable), e.g. llm.jailbreak-attacks.white-box.")
+@data_dir_option
+def add(bibfile, concepts: tuple[str, ...], data_dir: Path | None) -> None:
+    """Add one paper from a BibTeX entry (file or stdin) to the graph and the bib file."""
+    from kb.curate import add_paper
+
+    pid = add_paper(bibfile.read(), list(concepts), data_dir, source_name=bibfile.name)
+    click.echo(f"added paper:{pid}; review with `git diff data/` and run `kb check`")
