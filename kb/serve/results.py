@@ -171,9 +171,7 @@ def _csv_term(t) -> str:
 def write_table(names: list[str], rows: list, fmt: str) -> bytes:
     """SELECT solutions in one of the W3C result formats (JSON, XML, CSV, TSV)."""
     if fmt == "json":
-        bindings = [
-            {n: _json_term(row[n]) for n in names if row[n] is not None} for row in rows
-        ]
+        bindings = [{n: _json_term(row[n]) for n in names if row[n] is not None} for row in rows]
         doc = {"head": {"vars": names}, "results": {"bindings": bindings}}
         return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode()
     if fmt == "csv":

@@ -59,6 +59,10 @@ def text_reply(status: int, message: str) -> Reply:
     return Reply(status, (message.rstrip() + "\n").encode())
 
 
+def _first_line(exc: Exception) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+
+
 def execute(store: ox.Store, req: Request, max_rows: int, timeout: float, prefixes) -> Reply:
     """Run one query and serialise its result (runs inside a worker process)."""
     deadline = time.monotonic() + timeout
@@ -70,9 +74,9 @@ def execute(store: ox.Store, req: Request, max_rows: int, timeout: float, prefix
     try:
         result = store.query(req.query, **kwargs)
     except SyntaxError as exc:
-        return text_reply(400, f"SPARQL syntax error: {exc}")
+        return text_reply(400, f"SPARQL syntax error: {_first_line(exc)}")
     except ValueError as exc:
-        return text_reply(400, f"bad request: {exc}")
+        return text_reply(400, f"bad request: {_first_line(exc)}")
     kind = results.kind_of(result)
     fmt = results.negotiate(kind, req.accept, req.fmt)
     if fmt is None:
@@ -84,13 +88,17 @@ def execute(store: ox.Store, req: Request, max_rows: int, timeout: float, prefix
     except results.Deadline:
         return text_reply(503, f"query exceeded the time limit of {timeout:g} s; narrow it")
     except (OSError, SyntaxError, ValueError) as exc:  # evaluation errors surface while iterating
-        return text_reply(400, f"query failed: {exc}")
+        return text_reply(400, f"query failed: {_first_line(exc)}")
     headers = {"X-Result-Truncated": f"at {max_rows} rows"} if truncated else {}
     return Reply(200, body, results.media_type(fmt), headers)
 
 
 def _worker_main(conn, source: Source, max_rows: int, timeout: float, prefixes) -> None:
-    store = source.open()
+    try:
+        store = source.open()
+    except Exception as exc:  # report any failure to open the graph as one line to the parent
+        conn.send(f"error: {exc}")
+        return
     conn.send("ready")
     while True:
         try:
@@ -116,7 +124,7 @@ class _Worker:
 
 
 class WorkerPool:
-    """A fixed number of query processes; a request borrows one, a stuck one is killed and replaced."""
+    """A fixed set of query processes; a request borrows one; a stuck one is killed and replaced."""
 
     def __init__(self, source: Source, size: int, timeout: float, max_rows: int, prefixes) -> None:
         self.source, self.size, self.timeout, self.max_rows = source, size, timeout, max_rows
@@ -139,13 +147,14 @@ class WorkerPool:
 
     def _await_ready(self, w: _Worker, startup: bool = False) -> None:
         try:
-            ok = w.conn.poll(600) and w.conn.recv() == "ready"
+            status = w.conn.recv() if w.conn.poll(600) else "error: timed out opening the graph"
         except (EOFError, OSError):
-            ok = False
-        if ok:
+            status = "error: the worker exited"
+        if status == "ready":
             self._idle.put(w)
         elif startup:
-            raise RuntimeError(f"{self.source.path}: the query worker could not open the graph")
+            self.close()
+            raise RuntimeError(f"{self.source.path}: cannot open the graph ({status[7:]})")
 
     def _replace(self, w: _Worker) -> None:
         with self._lock:

@@ -1,0 +1,274 @@
+"""The SPARQL endpoint: protocol, formats, refusals and limits, over HTTP on loopback."""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import urllib.error
+import urllib.parse
+import urllib.request
+
+import pyoxigraph as ox
+import pytest
+from click.testing import CliRunner
+
+from kb.graph import taxonomy_path
+from kb.serve import PREFIXES, Limits, Source, check_query, make_server
+from kb.serve.guard import Refused
+from kb.serve.worker import Request, execute
+
+COUNT_ALL = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+FAMILIES = "SELECT ?f ?label WHERE { ?f a kb:ModelFamily ; skos:prefLabel ?label } ORDER BY ?f"
+# a four-way cartesian product of the whole graph: an aggregate that would run for ever
+FOREVER = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
+
+
+@pytest.fixture(scope="module")
+def store() -> ox.Store:
+    s = ox.Store()
+    s.bulk_load(path=str(taxonomy_path()), format=ox.RdfFormat.TURTLE)
+    return s
+
+
+@pytest.fixture(scope="module")
+def server():
+    limits = Limits(timeout=2.0, max_rows=100_000, max_body=8192, workers=2)
+    srv = make_server(Source(taxonomy_path()), "127.0.0.1", 0, limits, quiet=True)
+    thread = threading.Thread(target=srv.serve_forever, daemon=True)
+    thread.start()
+    yield srv
+    srv.shutdown()
+    srv.server_close()
+
+
+def url(srv, path="/sparql") -> str:
+    host, port = srv.server_address[:2]
+    return f"http://{host}:{port}{path}"
+
+
+def call(srv, query=None, *, method="GET", body=None, ctype=None, accept=None, params=None):
+    """(status, content type, body text, headers) of one request; HTTP errors are returned too."""
+    params = dict(params or {})
+    if query is not None and method == "GET":
+        params["query"] = query
+    target = url(srv) + ("?" + urllib.parse.urlencode(params) if params else "")
+    data = body.encode() if isinstance(body, str) else body
+    req = urllib.request.Request(target, data=data, method=method)
+    if ctype:
+        req.add_header("Content-Type", ctype)
+    if accept:
+        req.add_header("Accept", accept)
+    try:
+        with urllib.request.urlopen(req, timeout=60) as resp:
+            return resp.status, resp.headers["Content-Type"], resp.read().decode(), resp.headers
+    except urllib.error.HTTPError as err:
+        return err.code, err.headers["Content-Type"], err.read().decode(), err.headers
+
+
+def solutions(results) -> list[dict]:
+    return [{v.value: sol[v] for v in results.variables} for sol in results]
+
+
+def triple_count(srv) -> int:
+    status, _, text, _ = call(srv, COUNT_ALL)
+    assert status == 200
+    return int(json.loads(text)["results"]["bindings"][0]["n"]["value"])
+
+
+@pytest.mark.parametrize(
+    "fmt,accept",
+    [
+        ("json", "application/sparql-results+json"),
+        ("xml", "application/sparql-results+xml"),
+        ("csv", "text/csv"),
+        ("tsv", "text/tab-separated-values"),
+    ],
+)
+def test_select_formats_round_trip(server, store, fmt, accept):
+    status, ctype, text, _ = call(server, FAMILIES, accept=accept)
+    assert status == 200 and ctype.startswith(accept)
+    oxformat = getattr(ox.QueryResultsFormat, fmt.upper())
+    if fmt == "csv":  # lossy, so pyoxigraph will not parse it: compare with its own writer
+        assert text.encode() == store.query(FAMILIES, prefixes=PREFIXES).serialize(format=oxformat)
+        assert text.count("\r\n") == 9
+        return
+    expected = solutions(store.query(FAMILIES, prefixes=PREFIXES))
+    got = solutions(ox.parse_query_results(text.encode(), format=oxformat))
+    assert got == expected and len(got) == 8
+
+
+@pytest.mark.parametrize("fmt", ["turtle", "ntriples", "jsonld"])
+def test_construct_formats_round_trip(server, store, fmt):
+    query = "CONSTRUCT { ?f skos:prefLabel ?l } WHERE { ?f a kb:ModelFamily ; skos:prefLabel ?l }"
+    status, _, text, _ = call(server, query, params={"format": fmt})
+    assert status == 200
+    rdf_format = {
+        "turtle": ox.RdfFormat.TURTLE,
+        "ntriples": ox.RdfFormat.N_TRIPLES,
+        "jsonld": ox.RdfFormat.JSON_LD,
+    }[fmt]
+    got = {q.triple for q in ox.parse(text.encode(), format=rdf_format)}
+    assert got == set(store.query(query, prefixes=PREFIXES)) and len(got) == 8
+
+
+def test_ask_describe_and_post_body(server):
+    status, _, text, _ = call(server, "ASK { concept:llm a kb:ModelFamily }")
+    assert status == 200 and json.loads(text)["boolean"] is True
+    status, ctype, text, _ = call(
+        server,
+        method="POST",
+        body="DESCRIBE concept:llm",
+        ctype="application/sparql-query",
+        accept="application/n-triples",
+    )
+    assert status == 200 and ctype == "application/n-triples"
+    assert "<https://w3id.org/lmsafety/concept/llm>" in text
+    form = urllib.parse.urlencode({"query": FAMILIES})
+    status, _, text, _ = call(
+        server, method="POST", body=form, ctype="application/x-www-form-urlencoded"
+    )
+    assert status == 200 and len(json.loads(text)["results"]["bindings"]) == 8
+
+
+def test_sparqlwrapper_client(server, store):
+    from SPARQLWrapper import JSON, SPARQLWrapper
+
+    client = SPARQLWrapper(url(server))
+    client.setQuery(FAMILIES)
+    client.setReturnFormat(JSON)
+    rows = client.queryAndConvert()["results"]["bindings"]
+    expected = solutions(store.query(FAMILIES, prefixes=PREFIXES))
+    assert [r["label"]["value"] for r in rows] == [e["label"].value for e in expected]
+
+
+@pytest.mark.parametrize(
+    "how",
+    ["update-body", "update-form", "query-param", "post-query"],
+)
+def test_update_refused_graph_unchanged(server, store, how):
+    before = triple_count(server)
+    update = "DELETE WHERE { ?s ?p ?o }"
+    if how == "update-body":
+        got = call(server, method="POST", body=update, ctype="application/sparql-update")
+    elif how == "update-form":
+        form = urllib.parse.urlencode({"update": update})
+        got = call(server, method="POST", body=form, ctype="application/x-www-form-urlencoded")
+    elif how == "query-param":
+        got = call(server, "PREFIX x: <http://x/> " + update)
+    else:
+        got = call(server, method="POST", body=update, ctype="application/sparql-query")
+    status, _, text, _ = got
+    assert status == 400 and "read-only" in text
+    assert triple_count(server) == before == len(store)
+
+
+def test_service_refused(server):
+    status, _, text, _ = call(
+        server, "SELECT * WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }"
+    )
+    assert status == 400 and "SERVICE (federated query) is not allowed" in text
+
+
+def test_service_in_literal_comment_and_names_is_allowed(server):
+    query = (
+        "SELECT ?service WHERE {  # SERVICE in a comment\n"
+        '  BIND("SERVICE <http://example.org/> { }" AS ?service)\n'
+        "  FILTER(?service != <http://example.org/SERVICE>)\n"
+        "}"
+    )
+    status, _, text, _ = call(server, query)
+    assert status == 200
+    assert json.loads(text)["results"]["bindings"][0]["service"]["value"].startswith("SERVICE <")
+
+
+@pytest.mark.parametrize(
+    "query,form",
+    [
+        ("SELECT * { ?s ?p ?o }", "SELECT"),
+        ("PREFIX ex: <http://ex/> BASE <http://b/> ASK { ?s ex:p ?o }", "ASK"),
+        ('SELECT * { ?s ?p "INSERT DATA" } # DELETE', "SELECT"),
+        ("prefix service: <http://s/> SELECT ?service { ?service service:x 1 }", "SELECT"),
+        ("  insert data { <a> <b> <c> }", "INSERT"),
+        ("PREFIX x: <http://x/> LOAD <http://x/y>", "LOAD"),
+    ],
+)
+def test_guard_reads_the_query_form(query, form):
+    from kb.serve.guard import inspect
+
+    found = inspect(query)
+    assert found.form == form and "SERVICE" not in found.keywords
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "SELECT * { service <http://x/> { ?s ?p ?o } }",
+        "SELECT * {?s ?p ?o .SERVICE SILENT ?x {}}",
+        'SELECT * { ?s ?p "x" . SERVICE<http://x/>{?a ?b ?c} }',
+        "INSERT DATA { <a:b> <a:c> 'x' }",
+    ],
+)
+def test_guard_refuses(query):
+    with pytest.raises(Refused):
+        check_query(query)
+
+
+def test_oversized_body_refused_and_server_keeps_serving(server, store):
+    big = "SELECT * WHERE { ?s ?p ?o } #" + "x" * 10_000
+    status, _, text, _ = call(server, method="POST", body=big, ctype="application/sparql-query")
+    assert status == 413 and "at most 8192 bytes" in text
+    status, _, text, _ = call(server, big)
+    assert status == 413
+    assert triple_count(server) == len(store)
+
+
+def test_runaway_query_is_stopped_and_server_keeps_serving(server, store):
+    before = server.pool.pids()
+    status, _, text, _ = call(server, FOREVER)
+    assert status == 503 and "time limit of 2 s" in text
+    assert triple_count(server) == len(store)  # the other worker, or the fresh one, answers
+    after = server.pool.pids()
+    killed = before - after
+    assert len(killed) == 1 and len(after) == 2
+    with pytest.raises(ProcessLookupError):  # the stuck query's process is gone, not left spinning
+        os.kill(killed.pop(), 0)
+
+
+def test_row_cap_truncates_and_says_so(store):
+    reply = execute(store, Request("SELECT ?s WHERE { ?s a skos:Concept }"), 5, 10.0, PREFIXES)
+    rows = json.loads(reply.body)["results"]["bindings"]
+    assert (
+        reply.status == 200
+        and len(rows) == 5
+        and reply.headers["X-Result-Truncated"] == "at 5 rows"
+    )
+
+
+def test_negotiation_errors(server):
+    status, _, text, _ = call(server, FAMILIES, accept="image/png")
+    assert status == 406 and "application/sparql-results+json" not in text and "json" in text
+    status, _, text, _ = call(server, "SELECT ?x WHERE { ?x ?y }")
+    assert status == 400 and text.startswith("SPARQL syntax error: error at 1:")
+    status, _, _, _ = call(server, method="POST", body="x", ctype="text/plain")
+    assert status == 415
+
+
+def test_page_lists_examples(server):
+    host, port = server.server_address[:2]
+    with urllib.request.urlopen(f"http://{host}:{port}/", timeout=30) as resp:
+        page = resp.read().decode()
+    assert '<form method="get" action="/sparql">' in page and "Named queries" in page
+
+
+def test_cli_bad_graph_is_one_line(tmp_path):
+    from kb.cli import main
+
+    bad = tmp_path / "bad.ttl"
+    bad.write_text("this is not turtle\n")
+    result = CliRunner().invoke(
+        main, ["serve", "--graph", str(bad), "--port", "0", "--workers", "1"]
+    )
+    assert result.exit_code == 1
+    assert result.output.startswith(f"Error: {bad}: cannot open the graph (")
+    assert "Traceback" not in result.output
