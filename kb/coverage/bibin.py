@@ -11,7 +11,7 @@ import bibtexparser
 import click
 from bibtexparser.model import DuplicateBlockKeyBlock, ParsingFailedBlock
 
-from kb.coverage.latex import decode, fold
+from kb.coverage.latex import decode
 
 # new-style (2307.15043v2) and old-style (hep-th/9901001, cs.CL/0601001) arXiv identifiers
 _NEW_ID = r"\d{4}\.\d{4,5}"
@@ -21,13 +21,27 @@ _ARXIV_IN_TEXT = re.compile(
     rf"({_NEW_ID}|{_OLD_ID})(?:v\d+)?",
     re.IGNORECASE,
 )
-_BARE_ID = re.compile(rf"^\s*(?:arxiv:)?\s*({_NEW_ID}|{_OLD_ID})(?:v\d+)?(?:\.pdf)?\s*$", re.IGNORECASE)
+_BARE_ID = re.compile(
+    rf"^\s*(?:arxiv:)?\s*({_NEW_ID}|{_OLD_ID})(?:v\d+)?(?:\.pdf)?\s*$", re.IGNORECASE
+)
 _DOI = re.compile(r"(10\.\d{4,9}/[^\s\"<>{}]+)", re.IGNORECASE)
 _YEAR = re.compile(r"(1[89]\d\d|20\d\d)")
 _AND = re.compile(r"\s+and\s+", re.IGNORECASE)
 # fields in which tools put an arXiv id (Scholar: journal; DBLP: volume; Zotero: note / url / eprint)
-_ARXIV_FIELDS = ("eprint", "journal", "journaltitle", "volume", "note", "howpublished", "url",
-                 "booktitle", "number", "publisher", "archiveprefix", "doi")
+_ARXIV_FIELDS = (
+    "eprint",
+    "journal",
+    "journaltitle",
+    "volume",
+    "note",
+    "howpublished",
+    "url",
+    "booktitle",
+    "number",
+    "publisher",
+    "archiveprefix",
+    "doi",
+)
 
 
 @dataclass
@@ -56,11 +70,17 @@ def read_text(path: Path) -> str:
     try:
         return Path(path).read_text(encoding="utf-8-sig", errors="replace")
     except FileNotFoundError:
-        raise click.ClickException(f"{path}: file not found; give the path of a .bib file") from None
+        raise click.ClickException(
+            f"{path}: file not found; give the path of a .bib file"
+        ) from None
     except IsADirectoryError:
-        raise click.ClickException(f"{path}: is a directory; give the path of a .bib file") from None
+        raise click.ClickException(
+            f"{path}: is a directory; give the path of a .bib file"
+        ) from None
     except OSError as exc:
-        raise click.ClickException(f"{path}: cannot read ({exc.strerror}); check its permissions") from None
+        raise click.ClickException(
+            f"{path}: cannot read ({exc.strerror}); check its permissions"
+        ) from None
 
 
 def normalise_doi(text: str | None) -> str | None:
@@ -82,7 +102,7 @@ def find_arxiv(text: str | None, bare: bool = False) -> str | None:
 def family_names(author_field: str) -> list[str]:
     """Family names from a BibTeX author field; LaTeX is decoded before splitting on 'and'."""
     text = decode(author_field, keep_braces=True)
-    names, depth, start = [], 0, 0
+    names, start = [], 0
     parts: list[str] = []
     # split on " and " only outside braces, so "{Barnes and Noble}" stays one (corporate) name
     for m in _AND.finditer(text):
@@ -113,7 +133,9 @@ def _entry(key: str, fields: dict[str, str], line: int) -> BibEntry:
         if arxiv:
             break
         arxiv = find_arxiv(f.get(name))
-    doi = normalise_doi(f.get("doi")) or (normalise_doi(f["url"]) if "doi.org" in f.get("url", "") else None)
+    doi = normalise_doi(f.get("doi")) or (
+        normalise_doi(f["url"]) if "doi.org" in f.get("url", "") else None
+    )
     if doi and doi.startswith("10.48550/arxiv."):
         arxiv, doi = arxiv or find_arxiv(doi), None
     ym = _YEAR.search(f.get("year") or f.get("date") or "")
@@ -129,8 +151,13 @@ def _entry(key: str, fields: dict[str, str], line: int) -> BibEntry:
 
 
 def _reason(error: Exception) -> str:
-    lines = [ln.strip() for ln in str(error).strip().splitlines() if ln.strip()]
-    return lines[-1] if lines else type(error).__name__
+    reason = getattr(error, "abort_reason", None) or str(error).strip() or type(error).__name__
+    reason = " ".join(reason.split()).rstrip(".")
+    if "closing" in reason or "end of file" in reason:
+        reason += " (unbalanced braces or quotes?)"
+    elif "comma after entry key" in reason:
+        reason += " (missing comma after the key?)"
+    return reason
 
 
 def parse_bib(text: str) -> tuple[list[BibEntry], list[Malformed]]:
@@ -146,11 +173,15 @@ def parse_bib(text: str) -> tuple[list[BibEntry], list[Malformed]]:
     for block in library.blocks:
         line = (block.start_line or 0) + 1
         if isinstance(block, DuplicateBlockKeyBlock):
-            malformed.append(Malformed(line, f"duplicate key {block.key!r}; the first entry is kept"))
+            malformed.append(
+                Malformed(line, f"duplicate key {block.key!r}; the first entry is kept")
+            )
         elif isinstance(block, ParsingFailedBlock):
             malformed.append(Malformed(line, _reason(block.error)))
     for entry in library.entries:
-        fields = {fl.key: fl.value if isinstance(fl.value, str) else str(fl.value) for fl in entry.fields}
+        fields = {
+            fl.key: fl.value if isinstance(fl.value, str) else str(fl.value) for fl in entry.fields
+        }
         entries.append(_entry(entry.key, fields, (entry.start_line or 0) + 1))
     return entries, malformed
 
@@ -200,8 +231,8 @@ def restrict(entries: list[BibEntry], keys: set[str], ids: set[str]) -> list[Bib
     """The entries cited in the paper: by key, or by DOI / arXiv id."""
     if "*" in keys:  # \nocite{*} cites everything
         return entries
-    return [e for e in entries if e.key in keys or (e.arxiv and e.arxiv in ids) or (e.doi and e.doi in ids)]
-
-
-def title_key(title: str) -> str:
-    return fold(title)
+    return [
+        e
+        for e in entries
+        if e.key in keys or (e.arxiv and e.arxiv in ids) or (e.doi and e.doi in ids)
+    ]

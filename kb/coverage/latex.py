@@ -7,19 +7,72 @@ import unicodedata
 
 # accent command -> combining character; applied to the following letter, then NFC-composed
 _ACCENTS = {
-    '"': "\u0308", "'": "\u0301", "`": "\u0300", "^": "\u0302", "~": "\u0303", "=": "\u0304",
-    ".": "\u0307", "u": "\u0306", "v": "\u030c", "H": "\u030b", "c": "\u0327", "k": "\u0328",
-    "r": "\u030a", "d": "\u0323", "b": "\u0331",
+    '"': "\u0308",
+    "'": "\u0301",
+    "`": "\u0300",
+    "^": "\u0302",
+    "~": "\u0303",
+    "=": "\u0304",
+    ".": "\u0307",
+    "u": "\u0306",
+    "v": "\u030c",
+    "H": "\u030b",
+    "c": "\u0327",
+    "k": "\u0328",
+    "r": "\u030a",
+    "d": "\u0323",
+    "b": "\u0331",
 }
 _SYMBOLS = {
-    "ss": "ß", "o": "ø", "O": "Ø", "aa": "å", "AA": "Å", "ae": "æ", "AE": "Æ", "oe": "œ",
-    "OE": "Œ", "l": "ł", "L": "Ł", "i": "i", "j": "j", "dh": "ð", "th": "þ",
-    "textendash": "–", "textemdash": "—", "textquoteright": "’", "textquoteleft": "‘",
-    "ldots": "…", "dots": "…", "textregistered": "®", "texttrademark": "™", "LaTeX": "LaTeX",
-    "TeX": "TeX", "alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ", "epsilon": "ε",
-    "lambda": "λ", "mu": "μ", "pi": "π", "sigma": "σ", "tau": "τ", "theta": "θ", "times": "×",
+    "ss": "ß",
+    "o": "ø",
+    "O": "Ø",
+    "aa": "å",
+    "AA": "Å",
+    "ae": "æ",
+    "AE": "Æ",
+    "oe": "œ",
+    "OE": "Œ",
+    "l": "ł",
+    "L": "Ł",
+    "i": "i",
+    "j": "j",
+    "dh": "ð",
+    "th": "þ",
+    "textendash": "–",
+    "textemdash": "—",
+    "textquoteright": "’",
+    "textquoteleft": "‘",
+    "ldots": "…",
+    "dots": "…",
+    "textregistered": "®",
+    "texttrademark": "™",
+    "LaTeX": "LaTeX",
+    "TeX": "TeX",
+    "alpha": "α",
+    "beta": "β",
+    "gamma": "γ",
+    "delta": "δ",
+    "epsilon": "ε",
+    "lambda": "λ",
+    "mu": "μ",
+    "pi": "π",
+    "sigma": "σ",
+    "tau": "τ",
+    "theta": "θ",
+    "times": "×",
 }
-_ESCAPES = {"&": "&", "%": "%", "$": "$", "#": "#", "_": "_", "{": "{", "}": "}", " ": " ", ",": " "}
+_ESCAPES = {
+    "&": "&",
+    "%": "%",
+    "$": "$",
+    "#": "#",
+    "_": "_",
+    "{": "{",
+    "}": "}",
+    " ": " ",
+    ",": " ",
+}
 
 # \"{o}  \"o  {\"o}  \'{\i}  \c c  (a control-word accent such as \u or \v needs a space or brace)
 _ACCENT_RE = re.compile(
@@ -46,7 +99,9 @@ def decode(text: str, keep_braces: bool = False) -> str:
     """Decode accents, symbols and escapes; drop formatting commands, math dollars and braces."""
     if "\\" in text:
         text = _ACCENT_RE.sub(_accent, text)
-        text = _ESC_RE.sub(lambda m: "\x00" + m.group(1) if m.group(1) in "{}" else _ESCAPES[m.group(1)], text)
+        text = _ESC_RE.sub(
+            lambda m: "\x00" + m.group(1) if m.group(1) in "{}" else _ESCAPES[m.group(1)], text
+        )
         text = _WORD_RE.sub(_word, text)
     if "$" in text:
         text = text.replace("$", "")
@@ -70,5 +125,20 @@ _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 
 
 # letters NFKD does not decompose
-_FOLD = str.maketrans({"ß": "ss", "ø": "o", "Ø": "O", "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE",
-                       "ł": "l", "Ł": "L", "ð": "d", "þ": "th", "đ": "d", "Đ": "D"})
+_FOLD = str.maketrans(
+    {
+        "ß": "ss",
+        "ø": "o",
+        "Ø": "O",
+        "æ": "ae",
+        "Æ": "AE",
+        "œ": "oe",
+        "Œ": "OE",
+        "ł": "l",
+        "Ł": "L",
+        "ð": "d",
+        "þ": "th",
+        "đ": "d",
+        "Đ": "D",
+    }
+)

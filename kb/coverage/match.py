@@ -105,7 +105,9 @@ class Index:
         first = surname(entry.authors[0]) if entry.authors else ""
         exact = self.by_title.get(norm)
         if exact:
-            best = max(exact, key=lambda r: (self._author_ok(r, first), self._year_ok(r, entry.year)))
+            best = max(
+                exact, key=lambda r: (self._author_ok(r, first), self._year_ok(r, entry.year))
+            )
             return Match(best.paper, "title", 1.0)
         return self._fuzzy(entry, norm, first)
 
@@ -128,8 +130,6 @@ class Index:
         return list(found)
 
     def _fuzzy(self, entry: BibEntry, norm: str, first: str) -> Match | None:
-        if len(norm) < MAIN_MIN_CHARS:
-            return None
         main = main_title(entry.title)
         cands = self._candidates(norm, main) if main != norm else self._candidates(norm)
         if not cands:
@@ -137,8 +137,9 @@ class Index:
         recs = [self.recs[i] for i in cands]
         best: Match | None = None
         # whole title against whole title, confirmed by the first author or the year
+        choices = [r.norm for r in recs] if len(norm) >= MAIN_MIN_CHARS else []
         for _, score, j in process.extract(
-            norm, [r.norm for r in recs], scorer=fuzz.ratio, score_cutoff=FULL_RATIO, limit=5
+            norm, choices, scorer=fuzz.ratio, score_cutoff=FULL_RATIO, limit=5
         ):
             rec = recs[j]
             if self._author_ok(rec, first) or self._year_ok(rec, entry.year):
@@ -147,9 +148,15 @@ class Index:
         if best and best.score >= MAIN_RATIO / 100:
             return best
         # one side lacks the subtitle: compare it with the other's main title; needs the surname
-        if first and len(main) >= MAIN_MIN_CHARS:
+        if first:
             for rec in recs:
                 if first not in rec.surnames:
+                    continue
+                if min(len(main), len(rec.main)) < MAIN_MIN_CHARS:
+                    # a short main title ("SATA") only counts when equal and the year agrees too
+                    dropped = (norm == rec.main != rec.norm) or (main == rec.norm != norm)
+                    if dropped and self._year_ok(rec, entry.year):
+                        best = best or Match(rec.paper, "fuzzy", MAIN_RATIO / 100)
                     continue
                 score = max(
                     fuzz.ratio(norm, rec.main) if rec.main != rec.norm else 0.0,

@@ -1,0 +1,757 @@
+"""Regenerate the coverage fixtures (deterministic) from the survey's paper list in ../shared/data.
+
+Run from the repository root: `python tests/data/coverage/make_fixtures.py`. Writes labelled.bib and
+labelled.json (the matching test set), realistic.bib, paper.aux and ids.txt beside this file.
+Only titles, authors, years and identifiers (facts) are carried over, with variants applied.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+import unicodedata
+from pathlib import Path
+
+import yaml
+
+HERE = Path(__file__).resolve().parent
+SRC = HERE.parents[3] / "shared" / "data"
+CHAPTERS = {"ch2": "vfm", "ch3": "llm", "ch4": "vlp", "ch5": "vlm", "ch6": "dm", "ch7": "agent"}
+
+# Well-known papers outside the survey, with near misses of survey titles (title, authors, year, arXiv).
+NEGATIVES = [
+    (
+        "Attention Is All You Need",
+        "Vaswani, Ashish and Shazeer, Noam and Parmar, Niki",
+        2017,
+        "1706.03762",
+    ),
+    (
+        "{BERT}: Pre-training of Deep Bidirectional Transformers for Language Understanding",
+        "Devlin, Jacob and Chang, Ming-Wei and Lee, Kenton and Toutanova, Kristina",
+        2019,
+        "1810.04805",
+    ),
+    (
+        "Language Models are Few-Shot Learners",
+        "Brown, Tom B. and Mann, Benjamin and Ryder, Nick and others",
+        2020,
+        None,
+    ),
+    (
+        "Large language models are few-shot summarizers",
+        "Goyal, Tanya and Li, Junyi Jessy and Durrett, Greg",
+        2022,
+        None,
+    ),
+    (
+        "Deep Residual Learning for Image Recognition",
+        "He, Kaiming and Zhang, Xiangyu and Ren, Shaoqing and Sun, Jian",
+        2016,
+        "1512.03385",
+    ),
+    (
+        "Segment Anything",
+        "Kirillov, Alexander and Mintun, Eric and Ravi, Nikhila and others",
+        2023,
+        None,
+    ),
+    (
+        "Segment Anything in Medical Images",
+        "Ma, Jun and He, Yuting and Li, Feifei and Han, Lin and You, Chenyu and Wang, Bo",
+        2024,
+        None,
+    ),
+    (
+        "An Image is Worth 16x16 Words: Transformers for Image Recognition at Scale",
+        "Dosovitskiy, Alexey and Beyer, Lucas and others",
+        2021,
+        "2010.11929",
+    ),
+    (
+        "{LLaMA}: Open and Efficient Foundation Language Models",
+        "Touvron, Hugo and Lavril, Thibaut and others",
+        2023,
+        "2302.13971",
+    ),
+    (
+        "Denoising Diffusion Probabilistic Models",
+        "Ho, Jonathan and Jain, Ajay and Abbeel, Pieter",
+        2020,
+        "2006.11239",
+    ),
+    (
+        "High-Resolution Image Synthesis with Latent Diffusion Models",
+        'Rombach, Robin and Blattmann, Andreas and Lorenz, Dominik and Esser, Patrick and Ommer, Bj{\\"o}rn',
+        2022,
+        "2112.10752",
+    ),
+    (
+        "Explaining and Harnessing Adversarial Examples",
+        "Goodfellow, Ian J. and Shlens, Jonathon and Szegedy, Christian",
+        2015,
+        "1412.6572",
+    ),
+    (
+        "Intriguing properties of neural networks",
+        "Szegedy, Christian and Zaremba, Wojciech and Sutskever, Ilya and others",
+        2014,
+        "1312.6199",
+    ),
+    (
+        "Towards Evaluating the Robustness of Neural Networks",
+        "Carlini, Nicholas and Wagner, David",
+        2017,
+        "1608.04644",
+    ),
+    (
+        "Membership Inference Attacks Against Machine Learning Models",
+        "Shokri, Reza and Stronati, Marco and Song, Congzheng and Shmatikov, Vitaly",
+        2017,
+        None,
+    ),
+    (
+        "Membership Inference Attacks From First Principles",
+        "Carlini, Nicholas and Chien, Steve and Nasr, Milad and Song, Shuang and Terzis, Andreas and Tram{\\`e}r, Florian",
+        2022,
+        None,
+    ),
+    (
+        "{BadNets}: Identifying Vulnerabilities in the Machine Learning Model Supply Chain",
+        "Gu, Tianyu and Dolan-Gavitt, Brendan and Garg, Siddharth",
+        2017,
+        "1708.06733",
+    ),
+    (
+        "Stealing Machine Learning Models via Prediction {APIs}",
+        "Tram{\\`e}r, Florian and Zhang, Fan and Juels, Ari and Reiter, Michael K. and Ristenpart, Thomas",
+        2016,
+        None,
+    ),
+    (
+        "Universal Adversarial Perturbations",
+        "Moosavi-Dezfooli, Seyed-Mohsen and Fawzi, Alhussein and Fawzi, Omar and Frossard, Pascal",
+        2017,
+        "1610.08401",
+    ),
+    (
+        "Universal Adversarial Triggers for Attacking and Analyzing {NLP}",
+        "Wallace, Eric and Feng, Shi and Kandpal, Nikhil and Gardner, Matt and Singh, Sameer",
+        2019,
+        "1908.07125",
+    ),
+    (
+        "Chain-of-Thought Prompting Elicits Reasoning in Large Language Models",
+        "Wei, Jason and Wang, Xuezhi and others",
+        2022,
+        "2201.11903",
+    ),
+    (
+        "Visual Instruction Tuning",
+        "Liu, Haotian and Li, Chunyuan and Wu, Qingyang and Lee, Yong Jae",
+        2023,
+        "2304.08485",
+    ),
+    (
+        "Llama 2: Open Foundation and Fine-Tuned Chat Models",
+        "Touvron, Hugo and Martin, Louis and Stone, Kevin and others",
+        2023,
+        "2307.09288",
+    ),
+    (
+        "{ReAct}: Synergizing Reasoning and Acting in Language Models",
+        "Yao, Shunyu and Zhao, Jeffrey and Yu, Dian and others",
+        2023,
+        "2210.03629",
+    ),
+    (
+        "Toolformer: Language Models Can Teach Themselves to Use Tools",
+        "Schick, Timo and Dwivedi-Yu, Jane and others",
+        2023,
+        "2302.04761",
+    ),
+    (
+        "Generative Agents: Interactive Simulacra of Human Behavior",
+        "Park, Joon Sung and O'Brien, Joseph C. and others",
+        2023,
+        "2304.03442",
+    ),
+    (
+        "ImageNet Classification with Deep Convolutional Neural Networks",
+        "Krizhevsky, Alex and Sutskever, Ilya and Hinton, Geoffrey E.",
+        2012,
+        None,
+    ),
+    (
+        "Generative Adversarial Nets",
+        "Goodfellow, Ian and Pouget-Abadie, Jean and Mirza, Mehdi and others",
+        2014,
+        None,
+    ),
+    (
+        "Auto-Encoding Variational {Bayes}",
+        "Kingma, Diederik P. and Welling, Max",
+        2014,
+        "1312.6114",
+    ),
+    (
+        "Adam: A Method for Stochastic Optimization",
+        "Kingma, Diederik P. and Ba, Jimmy",
+        2015,
+        "1412.6980",
+    ),
+    (
+        "Denoising Diffusion Implicit Models",
+        "Song, Jiaming and Meng, Chenlin and Ermon, Stefano",
+        2021,
+        "2010.02502",
+    ),
+    ("Classifier-Free Diffusion Guidance", "Ho, Jonathan and Salimans, Tim", 2022, "2207.12598"),
+    (
+        "Hierarchical Text-Conditional Image Generation with {CLIP} Latents",
+        "Ramesh, Aditya and Dhariwal, Prafulla and Nichol, Alex and Chu, Casey and Chen, Mark",
+        2022,
+        "2204.06125",
+    ),
+    (
+        "Certified Adversarial Robustness via Randomized Smoothing",
+        "Cohen, Jeremy and Rosenfeld, Elan and Kolter, Zico",
+        2019,
+        "1902.02918",
+    ),
+    (
+        "Robustness May Be at Odds with Accuracy",
+        "Tsipras, Dimitris and Santurkar, Shibani and Engstrom, Logan and Turner, Alexander and Madry, Aleksander",
+        2019,
+        None,
+    ),
+    (
+        "Adversarial Examples Are Not Bugs, They Are Features",
+        "Ilyas, Andrew and Santurkar, Shibani and Tsipras, Dimitris and others",
+        2019,
+        None,
+    ),
+    (
+        "Evaluating Large Language Models Trained on Code",
+        "Chen, Mark and Tworek, Jerry and others",
+        2021,
+        "2107.03374",
+    ),
+    (
+        "Scaling Laws for Neural Language Models",
+        "Kaplan, Jared and McCandlish, Sam and others",
+        2020,
+        "2001.08361",
+    ),
+    (
+        "Spectral Signatures in Backdoor Attacks",
+        "Tran, Brandon and Li, Jerry and Madry, Aleksander",
+        2018,
+        "1811.00636",
+    ),
+    (
+        "Neural Cleanse: Identifying and Mitigating Backdoor Attacks in Neural Networks",
+        "Wang, Bolun and Yao, Yuanshun and others",
+        2019,
+        None,
+    ),
+    (
+        "Adversarial Patch",
+        "Brown, Tom B. and Man{\\'e}, Dandelion and Roy, Aurko and Abadi, Mart{\\'\\i}n and Gilmer, Justin",
+        2017,
+        "1712.09665",
+    ),
+    (
+        "Are Transformers More Robust Than {CNNs}?",
+        "Bai, Yutong and Mei, Jieru and Yuille, Alan and Xie, Cihang",
+        2021,
+        "2111.05464",
+    ),
+    (
+        "Quantifying Memorization Across Neural Language Models",
+        "Carlini, Nicholas and Ippolito, Daphne and Jagielski, Matthew and others",
+        2023,
+        "2202.07646",
+    ),
+    ("Deep Leakage from Gradients", "Zhu, Ligeng and Liu, Zhijian and Han, Song", 2019, None),
+    (
+        "Obfuscated Gradients Give a False Sense of Security: Circumventing Defenses to Adversarial Examples",
+        "Athalye, Anish and Carlini, Nicholas and Wagner, David",
+        2018,
+        "1802.00420",
+    ),
+    (
+        "Robust Physical-World Attacks on Deep Learning Visual Classification",
+        "Eykholt, Kevin and Evtimov, Ivan and others",
+        2018,
+        None,
+    ),
+    (
+        "Detecting Language Model Attacks with Perplexity",
+        "Alon, Gabriel and Kamfonas, Michael",
+        2023,
+        None,
+    ),
+    (
+        "Trojaning Attack on Neural Networks",
+        "Liu, Yingqi and Ma, Shiqing and Aafer, Yousra and others",
+        2018,
+        None,
+    ),
+    (
+        "Jailbreaking Leading Safety-Aligned {LLMs} with Simple Adaptive Attacks",
+        "Andriushchenko, Maksym and Croce, Francesco and Flammarion, Nicolas",
+        2025,
+        None,
+    ),
+    (
+        "Mask {R-CNN}",
+        "He, Kaiming and Gkioxari, Georgia and Doll{\\'a}r, Piotr and Girshick, Ross",
+        2017,
+        "1703.06870",
+    ),
+    (
+        "U-Net: Convolutional Networks for Biomedical Image Segmentation",
+        "Ronneberger, Olaf and Fischer, Philipp and Brox, Thomas",
+        2015,
+        "1505.04597",
+    ),
+    (
+        "Proximal Policy Optimization Algorithms",
+        "Schulman, John and Wolski, Filip and Dhariwal, Prafulla and Radford, Alec and Klimov, Oleg",
+        2017,
+        "1707.06347",
+    ),
+    (
+        "Playing Atari with Deep Reinforcement Learning",
+        "Mnih, Volodymyr and Kavukcuoglu, Koray and Silver, David and others",
+        2013,
+        "1312.5602",
+    ),
+    (
+        "Batch Normalization: Accelerating Deep Network Training by Reducing Internal Covariate Shift",
+        "Ioffe, Sergey and Szegedy, Christian",
+        2015,
+        "1502.03167",
+    ),
+    (
+        "Sequence to Sequence Learning with Neural Networks",
+        "Sutskever, Ilya and Vinyals, Oriol and Le, Quoc V.",
+        2014,
+        "1409.3215",
+    ),
+    (
+        "Neural Machine Translation by Jointly Learning to Align and Translate",
+        "Bahdanau, Dzmitry and Cho, Kyunghyun and Bengio, Yoshua",
+        2015,
+        "1409.0473",
+    ),
+    (
+        "Distilling the Knowledge in a Neural Network",
+        "Hinton, Geoffrey and Vinyals, Oriol and Dean, Jeff",
+        2015,
+        "1503.02531",
+    ),
+    (
+        "{LoRA}: Low-Rank Adaptation of Large Language Models",
+        "Hu, Edward J. and Shen, Yelong and Wallis, Phillip and others",
+        2022,
+        "2106.09685",
+    ),
+    (
+        "Photorealistic Text-to-Image Diffusion Models with Deep Language Understanding",
+        "Saharia, Chitwan and Chan, William and others",
+        2022,
+        "2205.11487",
+    ),
+]
+# Synthetic near misses: a survey title with one content word swapped, by other authors, years apart.
+SWAPS = {
+    "language": "graph",
+    "diffusion": "recurrent",
+    "vision": "speech",
+    "jailbreak": "rootkit",
+    "adversarial": "federated",
+    "backdoor": "frontdoor",
+    "models": "forests",
+    "attacks": "audits",
+}
+
+
+def _norm(title: str) -> str:
+    return " ".join(re.sub(r"[^a-z0-9]+", " ", title.lower()).split())
+
+
+def load_list() -> list[dict]:
+    """Entries of the survey's paper list: title, authors (family, given), venue, year, arXiv, area."""
+    enr = {}
+    for r in yaml.safe_load((SRC / "enrichment" / "identifiers.yaml").read_text()):
+        enr[_norm(r["title"])] = r
+    lines = (SRC / "awesome-large-model-safety" / "README.md").read_text().splitlines()
+    fam = sec = None
+    out: dict[str, dict] = {}
+    for i, ln in enumerate(lines):
+        m = re.search(r'id="(ch\d)"', ln)
+        if m:
+            fam = CHAPTERS[m.group(1)]
+        if ln.startswith("##### "):
+            sec = ln[6:].strip()
+        if ln.startswith("## 🥎"):
+            break
+        if not (ln.startswith("- ") and fam and sec and i + 2 < len(lines)):
+            continue
+        title = ln[2:].strip().rstrip(".").strip()
+        raw = lines[i + 1].strip()[2:]
+        etal = "others" in raw or "et al" in raw
+        raw = raw.replace("**and others**", "").replace("*et al.*", "").replace("**and**", "")
+        parts = [p.strip() for p in raw.split(",") if p.strip()]
+        authors = list(zip(parts[0::2], parts[1::2] + [""] * len(parts)))
+        venue = lines[i + 2].strip()[2:].strip()
+        ym = re.search(r"(\d{4})\.?\s*$", venue)
+        am = re.search(r"arXiv:(\d{4}\.\d{4,5})", venue)
+        e = enr.get(_norm(title), {})
+        key = _norm(title)
+        if key in out or not ym or not authors:
+            continue
+        out[key] = dict(
+            title=title,
+            authors=authors,
+            etal=etal,
+            year=int(ym.group(1)),
+            venue=re.sub(r"[*]|,?\s*\d{4}\.?$", "", venue).strip(),
+            arxiv=(am.group(1) if am else None) or e.get("arxiv") or e.get("list_arxiv"),
+            doi=e.get("doi"),
+            area=f"{fam}: {sec}",
+        )
+    return list(out.values())
+
+
+_LATEX = {
+    "\u0301": "\\'",
+    "\u0300": "\\`",
+    "\u0308": '\\"',
+    "\u0302": "\\^",
+    "\u0303": "\\~",
+    "\u030c": "\\v",
+    "\u0327": "\\c",
+    "\u0328": "\\k",
+}
+
+
+def latexify(text: str) -> str:
+    """Non-ASCII letters as LaTeX accents ({\\'e}), as BibTeX exports write them."""
+    out = []
+    for ch in text:
+        d = unicodedata.normalize("NFD", ch)
+        if len(d) == 2 and d[1] in _LATEX:
+            cmd = _LATEX[d[1]]
+            out.append("{" + cmd + ("{" + d[0] + "}" if cmd[-1].isalpha() else d[0]) + "}")
+        elif ch == "ł":
+            out.append("{\\l}")
+        elif ch in "“”":
+            out.append("``" if ch == "“" else "''")
+        else:
+            out.append(ch)
+    return "".join(out).replace("&", "\\&")
+
+
+def typo(title: str, rng: random.Random) -> str:
+    words = title.split(" ")
+    idx = [i for i, w in enumerate(words) if len(w) >= 6 and w.isalpha()]
+    if not idx:
+        return title
+    i = rng.choice(idx)
+    w = words[i]
+    j = rng.randrange(1, len(w) - 1)
+    kind = rng.randrange(3)
+    if kind == 0:
+        w = w[:j] + w[j + 1 :]
+    elif kind == 1:
+        w = w[:j] + w[j + 1] + w[j] + w[j + 2 :]
+    else:
+        w = w[:j] + ("e" if w[j] != "e" else "a") + w[j + 1 :]
+    words[i] = w
+    return " ".join(words)
+
+
+def brace(title: str) -> str:
+    """Protect capitals as Zotero and Overleaf users do: {GPT}, {Vision} {Transformers}."""
+    return re.sub(r"\b([A-Z][A-Za-z0-9]*[A-Z][A-Za-z0-9]*|[A-Z][a-z]+)\b", r"{\1}", title)
+
+
+def authors_field(p: dict, truncate: int | None = None, style: str = "last") -> str:
+    names = p["authors"][:truncate] if truncate else p["authors"]
+    if style == "first":
+        txt = [f"{g} {f}".strip() for f, g in names]
+    else:
+        txt = [f"{f}, {g}".strip(", ") for f, g in names]
+    out = " and ".join(latexify(n) for n in txt)
+    if truncate and len(p["authors"]) > truncate or p["etal"]:
+        out += " and others"
+    return out
+
+
+def entry(etype: str, key: str, fields: dict) -> str:
+    body = ",\n".join(
+        f"  {k} = {{{v}}}" if not str(v).isdigit() or k != "year" else f"  {k} = {v}"
+        for k, v in fields.items()
+        if v is not None
+    )
+    return f"@{etype}{{{key},\n{body}\n}}\n"
+
+
+VARIANTS = [
+    "lower",
+    "braces",
+    "latex",
+    "typo",
+    "subtitle",
+    "yearshift",
+    "truncated",
+    "arxiv-url",
+    "arxiv-journal",
+    "typo+yearshift",
+    "upper",
+    "typo+truncated",
+]
+
+
+def labelled(papers: list[dict], rng: random.Random) -> tuple[str, dict]:
+    chosen = rng.sample(papers, 180)
+    bib, labels = [], {}
+    for n, p in enumerate(chosen):
+        kind = VARIANTS[n % len(VARIANTS)]
+        if kind == "subtitle" and ":" not in p["title"]:
+            kind = "typo"
+        t, year, trunc, fields = p["title"], p["year"], None, {}
+        if "typo" in kind:
+            t = typo(t, rng)
+        if kind == "lower":
+            t = t.lower()
+        elif kind == "upper":
+            t = t.upper()
+        elif kind == "braces":
+            t = brace(t)
+        elif kind == "latex":
+            t = "\\textit{" + latexify(t).split(" ", 1)[0] + "} " + latexify(t).split(" ", 1)[-1]
+        elif kind == "subtitle":
+            t = t.split(":", 1)[0]
+        if "yearshift" in kind:
+            year += rng.choice([-1, 1])
+        if "truncated" in kind:
+            trunc = 1
+        if kind == "arxiv-url" and p["arxiv"]:
+            fields["url"] = f"https://arxiv.org/abs/{p['arxiv']}v{rng.randrange(1, 4)}"
+        if kind == "arxiv-journal" and p["arxiv"]:
+            fields["journal"] = f"arXiv preprint arXiv:{p['arxiv']}"
+        key = f"pos{n:03d}"
+        fields = {
+            "title": t,
+            "author": authors_field(p, trunc, "first" if n % 2 else "last"),
+            "year": year,
+            **fields,
+        }
+        bib.append(entry("article", key, fields))
+        labels[key] = {"expect": p["title"], "variant": kind}
+    known = {_norm(p["title"]) for p in papers}
+    for n, (t, a, y, ax) in enumerate(NEGATIVES):
+        key = f"neg{n:03d}"
+        assert _norm(t.replace("{", "").replace("}", "")) not in known, t
+        bib.append(
+            entry(
+                "inproceedings",
+                key,
+                {
+                    "title": t,
+                    "author": a,
+                    "year": y,
+                    "eprint": ax,
+                    "archiveprefix": "arXiv" if ax else None,
+                },
+            )
+        )
+        labels[key] = {"expect": None, "variant": "well-known"}
+    for n, p in enumerate(rng.sample(papers, 40)):
+        words = p["title"].split(" ")
+        hits = [i for i, w in enumerate(words) if w.lower() in SWAPS]
+        if not hits:
+            continue
+        i = hits[0]
+        words[i] = SWAPS[words[i].lower()]
+        key = f"near{n:03d}"
+        bib.append(
+            entry(
+                "article",
+                key,
+                {
+                    "title": " ".join(words),
+                    "author": "Doe, Jane and Roe, Richard",
+                    "year": p["year"] - 3,
+                },
+            )
+        )
+        labels[key] = {"expect": None, "variant": "swapped-word"}
+    return "\n".join(bib), labels
+
+
+# What the realistic bibliography's author works on: many of these areas, a few of others.
+FOCUS = {
+    "llm: Jailbreak Attack": 30,
+    "llm: Prompt Injection Attacks": 14,
+    "llm: Safety Alignment": 8,
+    "vlm: Jailbreak Attacks": 14,
+    "vlm: Jailbreak Defenses": 4,
+    "agent: Indirect Prompt Injection Attacks": 12,
+    "agent: Agent Tool-Calling Attacks": 6,
+    "llm: Backdoor Attacks": 8,
+    "llm: Data Extraction Attacks": 4,
+    "dm: Jailbreak Attacks": 5,
+    "agent: Agent Safety Benchmarks": 5,
+}
+MACROS = {
+    "neurips": "Advances in Neural Information Processing Systems",
+    "iclr": "International Conference on Learning Representations",
+    "icml": "International Conference on Machine Learning",
+    "acl": "Proceedings of the Annual Meeting of the Association for Computational Linguistics",
+}
+MACRO_OF = {"NeurIPS": "neurips", "ICLR": "iclr", "ICML": "icml", "ACL": "acl"}
+
+
+def _style_entry(n: int, p: dict, rng: random.Random) -> str:
+    """One survey paper as Scholar, Zotero, DBLP or a hand-written Overleaf file would export it."""
+    title, style = p["title"], n % 4
+    if n % 9 == 4:
+        title = typo(title, rng)
+    elif n % 9 == 7 and ":" in title:
+        title = title.split(":", 1)[0]
+    arxiv = p["arxiv"]
+    first = re.sub(r"[^a-z]", "", unicodedata.normalize("NFKD", p["authors"][0][0]).lower())
+    word = re.sub(r"[^a-z]", "", title.split()[0].lower()) or "x"
+    venue = p["venue"]
+    preprint = venue.lower().startswith("arxiv")
+    if style == 0:  # Google Scholar
+        f = {"title": title, "author": authors_field(p), "year": p["year"]}
+        if preprint:
+            f = {**f, "journal": f"arXiv preprint arXiv:{arxiv}" if arxiv else "arXiv preprint"}
+            return entry("article", f"{first}{p['year']}{word}", f)
+        return entry("inproceedings", f"{first}{p['year']}{word}", {**f, "booktitle": venue})
+    if style == 1:  # Zotero (Better BibTeX)
+        f = {
+            "title": brace(title),
+            "url": f"http://arxiv.org/abs/{arxiv}v{1 + n % 3}" if arxiv else None,
+            "doi": f"10.48550/arXiv.{arxiv}" if arxiv and n % 2 else p["doi"],
+            "urldate": "2025-03-02",
+            "publisher": "arXiv" if preprint else None,
+            "author": authors_field(p, 3 if n % 5 == 1 else None),
+            "month": "feb",
+            "year": p["year"] + (1 if n % 7 == 1 else 0),
+            "note": f"arXiv:{arxiv} [cs]" if arxiv else None,
+            "keywords": "Computer Science - Machine Learning, Computer Science - Cryptography and Security",
+            "file": "arXiv Fulltext PDF:/home/me/Zotero/storage/ABCD1234/paper.pdf:application/pdf",
+        }
+        return entry("misc" if preprint else "inproceedings", f"{first}_{word}_{p['year']}", f)
+    if style == 2:  # DBLP
+        f = {
+            "author": authors_field(p, style="first").replace(" and ", " and\n                  "),
+            "title": title,
+            "journal": "CoRR" if preprint else None,
+            "volume": f"abs/{arxiv}" if preprint and arxiv else None,
+            "booktitle": None if preprint else venue,
+            "year": p["year"],
+            "eprinttype": "arXiv" if arxiv else None,
+            "eprint": arxiv,
+            "timestamp": "Mon, 03 Mar 2025 12:00:00 +0100",
+            "bibsource": "dblp computer science bibliography, https://dblp.org",
+        }
+        key = f"DBLP:{'journals/corr/abs-' + arxiv.replace('.', '-') if arxiv else 'conf/x/' + first.title() + str(p['year'] % 100)}"
+        return entry("article" if preprint else "inproceedings", key, f).replace("\\n", "\n")
+    # Overleaf, by hand: @string macros, LaTeX accents, doi when known
+    macro = MACRO_OF.get(venue)
+    f = {
+        "author": authors_field(p, 2, "first"),
+        "title": "{" + title + "}",
+        "year": p["year"],
+        "doi": p["doi"],
+    }
+    body = entry("inproceedings", f"{first}{p['year'] % 100}", f)
+    if macro:
+        body = body.replace("\n}\n", f",\n  booktitle = {macro}\n}}\n")
+    return body
+
+
+def write_realistic(papers: list[dict], rng: random.Random) -> None:
+    """realistic.bib (~180 entries, four exporters' styles, focused on jailbreaks and injection), paper.aux, ids.txt."""
+    by_area: dict[str, list[dict]] = {}
+    for p in papers:
+        by_area.setdefault(p["area"], []).append(p)
+    chosen = []
+    for area, k in FOCUS.items():
+        pool = by_area[area]
+        chosen += rng.sample(pool, min(k, len(pool)))
+    others = [p for p in papers if p not in chosen]
+    chosen += rng.sample(others, 10)
+    parts = [
+        "% Related work for a paper on jailbreaks and prompt injection; exported from several tools.\n",
+        *(f'@string{{{k} = "{v}"}}\n' for k, v in MACROS.items()),
+        "\n",
+    ]
+    keys = []
+    for n, p in enumerate(chosen):
+        e = _style_entry(n, p, rng)
+        key = e.split("{", 1)[1].split(",", 1)[0]
+        if key in keys:
+            e = e.replace("{" + key + ",", "{" + key + "b,", 1)
+            key += "b"
+        keys.append(key)
+        parts.append(e + "\n")
+    for n, (t, a, y, ax) in enumerate(NEGATIVES):
+        key = f"ext{n:02d}"
+        keys.append(key)
+        parts.append(
+            entry(
+                "article",
+                key,
+                {
+                    "title": t,
+                    "author": a,
+                    "year": y,
+                    "journal": f"arXiv preprint arXiv:{ax}" if ax else "Preprint",
+                },
+            )
+            + "\n"
+        )
+    (HERE / "realistic.bib").write_text("".join(parts))
+    cited = [k for i, k in enumerate(keys) if i % 5 != 3]
+    aux = ["\\relax", "\\bibstyle{plain}"]
+    for i in range(0, len(cited), 3):
+        aux.append("\\citation{" + ",".join(cited[i : i + 3]) + "}")
+    aux += ["\\bibdata{realistic}", "\\bibcite{x}{1}", "\\gdef \\@abspage@last{12}"]
+    (HERE / "paper.aux").write_text("\n".join(aux) + "\n")
+    ids = ["# arXiv ids and DOIs, one a line, in the forms people paste"]
+    for n, p in enumerate([p for p in chosen if p["arxiv"]][:20]):
+        ids.append(
+            [
+                p["arxiv"],
+                f"arXiv:{p['arxiv']}v2",
+                f"https://arxiv.org/abs/{p['arxiv']}",
+                f"https://arxiv.org/pdf/{p['arxiv']}v1.pdf",
+            ][n % 4]
+        )
+    ids += [p["doi"] for p in papers if p["doi"]][:5]
+    ids += ["10.1038/nature14539", "1706.03762", "not-an-id"]
+    (HERE / "ids.txt").write_text("\n".join(ids) + "\n")
+
+
+def main() -> None:
+    rng = random.Random(20261128)
+    papers = load_list()
+    bib, labels = labelled(papers, rng)
+    header = "% Labelled matching set, generated by make_fixtures.py; labels in labelled.json\n\n"
+    (HERE / "labelled.bib").write_text(header + bib)
+    (HERE / "labelled.json").write_text(json.dumps(labels, indent=1, sort_keys=True) + "\n")
+    write_realistic(papers, rng)
+
+
+if __name__ == "__main__":
+    main()
