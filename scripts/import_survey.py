@@ -381,7 +381,9 @@ class Importer:
         else:
             src = self.source(slugify(f"survey-v6-{tt['section']}"), f"Survey v6, {tt['section']} {name}",
                               SURVEY_URL, tt["source"]["locator"])
-        family_name = {"ViT": "ViTs", "SAM": "SAM"}.get(key, fid if fid != "Agent" else "agents")
+        family_name = {"ViT": "ViTs", "SAM": "SAM", "VFM": "vision foundation models", "LLM": "LLMs",
+                       "VLP": "vision-language pre-training models", "VLM": "VLMs",
+                       "DM": "diffusion models", "Agent": "agents"}[key]
         area = f"{name.lower()} on {family_name}"
         definition = self.definition("threat_type", name, f"{key}/{name}", area)
         c = self.concept(tid, name, KB.ThreatType, base, src, definition, fid)
@@ -762,9 +764,12 @@ class Importer:
     def implementations(self) -> None:
         try:
             from kb.reference import registry  # noqa: PLC0415
-        except ImportError:
+
+            metas = registry()
+        except ImportError as exc:
+            print(f"warning: reference implementations not linked ({exc})", file=sys.stderr)
             return
-        for meta in registry():
+        for meta in metas:
             i = IMPL[meta.name]
             self.g.add((i, RDF.type, KB.Implementation))
             self.g.add((i, RDFS.label, Literal(meta.title)))
