@@ -115,7 +115,8 @@ def decode(text: str, keep_braces: bool = False) -> str:
 
 def fold(text: str) -> str:
     """Lower-case ASCII with punctuation as single spaces: the form titles and names are compared in."""
-    text = unicodedata.normalize("NFKD", text.translate(_FOLD))
+    # braces protect case in BibTeX; they never separate words
+    text = unicodedata.normalize("NFKD", text.translate(_FOLD).replace("{", "").replace("}", ""))
     # combining accents vanish; any other non-ASCII character (dashes, quotes) separates words
     text = "".join(c for c in text if not unicodedata.combining(c)).lower()
     return " ".join(_NON_ALNUM.sub(" ", text).split())

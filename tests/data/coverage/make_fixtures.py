@@ -597,17 +597,18 @@ def labelled(papers: list[dict], rng: random.Random) -> tuple[str, dict]:
 
 # What the realistic bibliography's author works on: many of these areas, a few of others.
 FOCUS = {
-    "llm: Jailbreak Attack": 30,
-    "llm: Prompt Injection Attacks": 14,
-    "llm: Safety Alignment": 8,
-    "vlm: Jailbreak Attacks": 14,
-    "vlm: Jailbreak Defenses": 4,
-    "agent: Indirect Prompt Injection Attacks": 12,
-    "agent: Agent Tool-Calling Attacks": 6,
+    "llm: Jailbreak Attack": 20,
+    "llm: Prompt Injection Attacks": 8,
+    "llm: Safety Alignment": 6,
+    "vlm: Jailbreak Attacks": 8,
+    "agent: Indirect Prompt Injection Attacks": 6,
+    "agent: Agent Tool-Calling Attacks": 5,
     "llm: Backdoor Attacks": 8,
+    "llm: Backdoor Defenses": 4,
     "llm: Data Extraction Attacks": 4,
     "dm: Jailbreak Attacks": 5,
     "agent: Agent Safety Benchmarks": 5,
+    "llm: Jailbreak Defense": 6,
 }
 MACROS = {
     "neurips": "Advances in Neural Information Processing Systems",
@@ -690,7 +691,7 @@ def write_realistic(papers: list[dict], rng: random.Random) -> None:
         pool = by_area[area]
         chosen += rng.sample(pool, min(k, len(pool)))
     others = [p for p in papers if p not in chosen]
-    chosen += rng.sample(others, 10)
+    chosen += rng.sample(others, 25)
     parts = [
         "% Related work for a paper on jailbreaks and prompt injection; exported from several tools.\n",
         *(f'@string{{{k} = "{v}"}}\n' for k, v in MACROS.items()),
