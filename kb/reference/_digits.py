@@ -1,4 +1,4 @@
-"""Shared pieces for the image implementations: scikit-learn's digits, a small CNN, training, PGD."""
+"""Shared pieces of the image implementations: the digits data, a small CNN, training, PGD."""
 
 from __future__ import annotations
 
@@ -47,7 +47,7 @@ def load_digits_splits(seed: int, sizes: tuple[int, ...] = (1197, 600)) -> list[
 
 
 class SmallCNN(nn.Module):
-    """Two 3x3 conv layers and two dense layers: about 40k parameters, over 0.95 accuracy on digits."""
+    """Two 3x3 conv layers and two dense layers (about 40k parameters)."""
 
     def __init__(self, width: int = 16) -> None:
         super().__init__()
@@ -75,7 +75,7 @@ def train(
     seed: int = 0,
     perturb=None,
 ) -> nn.Module:
-    """Train with Adam; `perturb(model, x, y)` replaces each batch's inputs (adversarial training)."""
+    """Train with Adam; `perturb(model, x, y)` replaces each batch (adversarial training)."""
     gen = torch.Generator().manual_seed(seed)
     opt = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
     n = len(data.y)
@@ -129,7 +129,7 @@ def pgd(
     random_start: bool = True,
     loss_fn=None,
 ) -> torch.Tensor:
-    """Projected gradient ascent on the loss inside the L-infinity ball of radius eps (Madry et al.)."""
+    """Projected gradient ascent on the loss inside the L-infinity ball of radius eps."""
     alpha = alpha if alpha is not None else 2.5 * eps / steps
     loss_fn = loss_fn or (lambda logits, target: F.cross_entropy(logits, target))
     x_adv = x.clone()
@@ -146,5 +146,8 @@ def pgd(
 
 def attack_in_batches(attack, model, x, y, batch_size: int = 256, **kw) -> torch.Tensor:
     return torch.cat(
-        [attack(model, x[i : i + batch_size], y[i : i + batch_size], **kw) for i in range(0, len(x), batch_size)]
+        [
+            attack(model, x[i : i + batch_size], y[i : i + batch_size], **kw)
+            for i in range(0, len(x), batch_size)
+        ]
     )

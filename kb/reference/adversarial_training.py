@@ -8,10 +8,10 @@ META = Implementation(
     name="pgd-adversarial-training",
     title="PGD adversarial training",
     description=(
-        "Robust training as a min-max problem: every training batch is replaced by PGD adversarial "
-        "examples against the current model, so the model learns to classify the whole L-infinity "
-        "ball around each input. Compared with standard training of the same small CNN on "
-        "scikit-learn's 8x8 digits, under the same PGD attack."
+        "Robust training as a min-max problem: every training batch is replaced by PGD "
+        "adversarial examples against the current model, so the model learns to classify the "
+        "whole L-infinity ball around each input. Compared with standard training of the same "
+        "small CNN on scikit-learn's 8x8 digits, under the same PGD attack."
     ),
     module=__name__,
     concept_ids=("vfm.vit.adversarial-defenses.adversarial-training",),
@@ -21,11 +21,13 @@ META = Implementation(
         Param("eval_steps", 20, "PGD steps of the evaluation attack"),
         Param("epochs", 30, "training epochs of both models"),
     ),
-    shows="robust accuracy under 20-step PGD at eps=0.2 rises by >= 0.3 over standard training",
+    shows=("robust accuracy under 20-step PGD at eps=0.2 rises by >= 0.3 over standard training"),
 )
 
 
-def run(seed: int = 0, eps: float = 0.2, train_steps: int = 5, eval_steps: int = 20, epochs: int = 30) -> dict:
+def run(
+    seed: int = 0, eps: float = 0.2, train_steps: int = 5, eval_steps: int = 20, epochs: int = 30
+) -> dict:
     """Train a standard and an adversarially trained CNN and attack both with the same PGD."""
     import torch
 

@@ -1,4 +1,4 @@
-"""BadNets (Gu et al., 2017): a backdoor planted by poisoning a few training samples with a trigger."""
+"""BadNets (Gu et al., 2017): a backdoor planted by poisoning training samples with a trigger."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ META = Implementation(
     name="badnets",
     title="BadNets backdoor by data poisoning",
     description=(
-        "The attacker stamps a small bright patch (the trigger) into the corner of a fraction of the "
-        "training images and relabels them as a target class. A model trained on this data behaves "
-        "normally on clean inputs but predicts the target class whenever the trigger is present. "
-        "Run on a small CNN and scikit-learn's 8x8 digits."
+        "The attacker stamps a small bright patch (the trigger) into the corner of a fraction "
+        "of the training images and relabels them as a target class. A model trained on this "
+        "data behaves normally on clean inputs but predicts the target class whenever the "
+        "trigger is present. Run on a small CNN and scikit-learn's 8x8 digits."
     ),
     module=__name__,
     concept_ids=("vfm.vit.backdoor-attacks.data-poisoning.patch-level-attack",),
@@ -21,7 +21,7 @@ META = Implementation(
         Param("trigger_size", 2, "side of the square trigger in pixels (bottom-right corner)"),
         Param("epochs", 30, "training epochs"),
     ),
-    shows="attack success >= 0.9 on triggered test inputs, clean accuracy loss <= 0.03",
+    shows=("attack success >= 0.9 on triggered test inputs, clean accuracy loss <= 0.03"),
 )
 
 
@@ -33,7 +33,7 @@ def add_trigger(x, size: int):
 
 
 def poison(data, rate: float, target: int, size: int, seed: int):
-    """A poisoned copy of `data` and the indices of the poisoned samples (drawn from non-target classes)."""
+    """A poisoned copy of `data`, and the indices poisoned (drawn from non-target classes)."""
     import torch
 
     from kb.reference._digits import Split
@@ -57,7 +57,13 @@ def attack_success(model, test, target: int, size: int) -> float:
     return float((pred == target).float().mean())
 
 
-def run(seed: int = 0, poison_rate: float = 0.1, target: int = 0, trigger_size: int = 2, epochs: int = 30) -> dict:
+def run(
+    seed: int = 0,
+    poison_rate: float = 0.1,
+    target: int = 0,
+    trigger_size: int = 2,
+    epochs: int = 30,
+) -> dict:
     """Train a clean and a poisoned CNN from the same seed and compare them."""
     from kb.reference import _digits as D
 

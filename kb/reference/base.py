@@ -9,7 +9,7 @@ from typing import Any
 NAME_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 
 
-class ReferenceError(ValueError):
+class ReferenceInputError(ValueError):
     """Bad name or parameter for a reference implementation; the message says what to do."""
 
 
@@ -41,7 +41,7 @@ class Param:
             if kind is float:
                 return float(text)
         except ValueError:
-            raise ReferenceError(
+            raise ReferenceInputError(
                 f"parameter {self.name}: {text!r} is not a valid {kind.__name__}"
             ) from None
         return text
@@ -78,7 +78,7 @@ class Implementation:
             if p.name == name:
                 return p
         known = ", ".join(p.name for p in self.params) or "none"
-        raise ReferenceError(f"{self.name} has no parameter {name!r} (parameters: {known})")
+        raise ReferenceInputError(f"{self.name} has no parameter {name!r} (parameters: {known})")
 
     def resolve(self, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         """Defaults updated with overrides; strings are parsed to the parameter's type."""
@@ -115,6 +115,8 @@ def parse_assignments(items: list[str] | tuple[str, ...]) -> dict[str, str]:
     for item in items:
         key, sep, value = item.partition("=")
         if not sep or not key.strip():
-            raise ReferenceError(f"--param {item!r}: write it as NAME=VALUE, e.g. --param eps=0.2")
+            raise ReferenceInputError(
+                f"--param {item!r}: write it as NAME=VALUE, e.g. --param eps=0.2"
+            )
         out[key.strip()] = value.strip()
     return out

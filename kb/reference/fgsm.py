@@ -8,9 +8,9 @@ META = Implementation(
     name="fgsm",
     title="FGSM white-box adversarial attack",
     description=(
-        "The fast gradient sign method: move every pixel by eps in the direction that increases the "
-        "classifier's loss, using one gradient of the loss with respect to the input. Run against a "
-        "small CNN trained on scikit-learn's 8x8 digits."
+        "The fast gradient sign method: move every pixel by eps in the direction that increases "
+        "the classifier's loss, using one gradient of the loss with respect to the input. Run "
+        "against a small CNN trained on scikit-learn's 8x8 digits."
     ),
     module=__name__,
     concept_ids=("vfm.vit.adversarial-attacks.white-box",),
@@ -18,7 +18,7 @@ META = Implementation(
         Param("eps", 0.3, "L-infinity budget per pixel (pixels are in [0, 1])"),
         Param("epochs", 30, "training epochs of the victim CNN"),
     ),
-    shows="test accuracy falls from >= 0.95 on clean digits to <= 0.2 at eps=0.3",
+    shows=("test accuracy falls from >= 0.95 on clean digits to <= 0.2 at eps=0.3"),
 )
 
 

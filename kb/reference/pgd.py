@@ -1,4 +1,4 @@
-"""PGD (Madry et al., 2018): iterated, projected signed-gradient steps against a small CNN on digits."""
+"""PGD (Madry et al., 2018): iterated, projected signed-gradient steps against a small CNN."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ META = Implementation(
     name="pgd",
     title="PGD white-box adversarial attack",
     description=(
-        "Projected gradient descent: start at a random point of the L-infinity ball around the input, "
-        "take several small signed-gradient steps that increase the loss, and project back into the "
-        "ball after each. The strongest first-order attack of its kind; run against a small CNN "
-        "trained on scikit-learn's 8x8 digits."
+        "Projected gradient descent: start at a random point of the L-infinity ball around the "
+        "input, take several small signed-gradient steps that increase the loss, and project "
+        "back into the ball after each. The strongest first-order attack of its kind; run "
+        "against a small CNN trained on scikit-learn's 8x8 digits."
     ),
     module=__name__,
     concept_ids=("vfm.vit.adversarial-attacks.white-box",),
@@ -21,11 +21,13 @@ META = Implementation(
         Param("alpha", 0.025, "step size per iteration"),
         Param("epochs", 30, "training epochs of the victim CNN"),
     ),
-    shows="test accuracy falls from >= 0.95 on clean digits to <= 0.2 at eps=0.2 (20 steps)",
+    shows=("test accuracy falls from >= 0.95 on clean digits to <= 0.2 at eps=0.2 (20 steps)"),
 )
 
 
-def run(seed: int = 0, eps: float = 0.2, steps: int = 20, alpha: float = 0.025, epochs: int = 30) -> dict:
+def run(
+    seed: int = 0, eps: float = 0.2, steps: int = 20, alpha: float = 0.025, epochs: int = 30
+) -> dict:
     """Train the victim, attack the test split with PGD, and report accuracies."""
     from kb.reference import _digits as D
 

@@ -1,4 +1,4 @@
-"""SimBA (Guo et al., 2019): a score-based black-box attack that tries one basis direction per step."""
+"""SimBA (Guo et al., 2019): a score-based black-box attack, one pixel direction per step."""
 
 from __future__ import annotations
 
@@ -8,10 +8,11 @@ META = Implementation(
     name="simba",
     title="SimBA query-based black-box attack",
     description=(
-        "Simple Black-box Attack: the attacker sees only the victim's output probabilities. In random "
-        "order it tries to add or subtract a small step along one pixel direction, keeping the change "
-        "whenever the probability of the true class drops, until the label flips or the query budget "
-        "runs out. Run against a small CNN trained on scikit-learn's 8x8 digits."
+        "Simple Black-box Attack: the attacker sees only the victim's output probabilities. In "
+        "random order it tries to add or subtract a small step along one pixel direction, "
+        "keeping the change whenever the probability of the true class drops, until the label "
+        "flips or the query budget runs out. Run against a small CNN trained on scikit-learn's "
+        "8x8 digits."
     ),
     module=__name__,
     concept_ids=("vfm.vit.adversarial-attacks.black-box.query-based-attack",),
@@ -21,12 +22,12 @@ META = Implementation(
         Param("n_images", 200, "correctly classified test images to attack"),
         Param("epochs", 30, "training epochs of the victim CNN"),
     ),
-    shows="success rate >= 0.8 within 500 queries per image",
+    shows=("success rate >= 0.8 within 500 queries per image"),
 )
 
 
 def simba_pixel(query, x, y, step: float, budget: int, generator):
-    """Attack a batch through `query(x) -> probabilities`; returns (x_adv, success, queries used)."""
+    """Attack a batch through `query(x) -> probabilities`; returns (x_adv, success, queries)."""
     import torch
 
     n, dims = len(x), x[0].numel()
@@ -54,7 +55,9 @@ def simba_pixel(query, x, y, step: float, budget: int, generator):
         for sign in (-1.0, 1.0):
             trial = x_adv[idx].clone()
             todo = ~improved
-            trial[torch.arange(len(idx)), coord] = (trial[torch.arange(len(idx)), coord] + sign * step).clamp(0, 1)
+            trial[torch.arange(len(idx)), coord] = (
+                trial[torch.arange(len(idx)), coord] + sign * step
+            ).clamp(0, 1)
             pr = query(trial[todo].view(-1, *x.shape[1:]))
             queries[idx[todo]] += 1
             pt = pr.gather(1, y[idx[todo]][:, None]).squeeze(1)
@@ -68,7 +71,9 @@ def simba_pixel(query, x, y, step: float, budget: int, generator):
     return x_adv.view_as(x), done, queries
 
 
-def run(seed: int = 0, step: float = 0.2, budget: int = 500, n_images: int = 200, epochs: int = 30) -> dict:
+def run(
+    seed: int = 0, step: float = 0.2, budget: int = 500, n_images: int = 200, epochs: int = 30
+) -> dict:
     """Train the victim, attack correctly classified test images through probabilities only."""
     import torch
 
@@ -91,7 +96,9 @@ def run(seed: int = 0, step: float = 0.2, budget: int = 500, n_images: int = 200
         "success_rate": float(success.float().mean()),
         "query_budget": budget,
         "mean_queries_success": float(queries[success].float().mean()) if success.any() else None,
-        "median_queries_success": float(queries[success].float().median()) if success.any() else None,
+        "median_queries_success": float(queries[success].float().median())
+        if success.any()
+        else None,
         "mean_l2_success": float(delta[success].norm(dim=1).mean()) if success.any() else None,
         "success_within_100_queries": float((success & (queries <= 100)).float().mean()),
         "success_within_250_queries": float((success & (queries <= 250)).float().mean()),

@@ -1,4 +1,4 @@
-"""Spectral signatures (Tran et al., 2018): find poisoned training samples as an outlying direction."""
+"""Spectral signatures (Tran et al., 2018): poisoned samples stand out along one direction."""
 
 from __future__ import annotations
 
@@ -8,10 +8,11 @@ META = Implementation(
     name="spectral-signatures",
     title="Spectral signatures backdoor detection",
     description=(
-        "Poisoned samples leave a strong, shared trace in a network's learned representation. For each "
-        "class, centre the last convolutional block's features of its training samples, take the top singular "
-        "vector, and score each sample by its squared projection on it; the highest scores are flagged "
-        "and removed before retraining. Run against a BadNets-poisoned digits training set."
+        "Poisoned samples leave a strong, shared trace in a network's learned representation. "
+        "For each class, centre the last convolutional block's features of its training "
+        "samples, take the top singular vector, and score each sample by its squared projection "
+        "on it; the highest scores are flagged and removed before retraining. Run against a "
+        "BadNets-poisoned digits training set."
     ),
     module=__name__,
     concept_ids=(
@@ -21,10 +22,15 @@ META = Implementation(
     params=(
         Param("poison_rate", 0.03, "fraction of all training samples poisoned by BadNets"),
         Param("eps", 0.25, "the defender's upper bound on the poisoned fraction of any one class"),
-        Param("remove_factor", 1.5, "flag the top remove_factor x eps of each class, as in the paper"),
+        Param(
+            "remove_factor", 1.5, "flag the top remove_factor x eps of each class, as in the paper"
+        ),
         Param("epochs", 30, "training epochs"),
     ),
-    shows="recall of poisoned samples >= 0.8, and retraining without flagged samples removes the backdoor",
+    shows=(
+        "recall of poisoned samples >= 0.8, and retraining without flagged samples removes the "
+        "backdoor"
+    ),
 )
 
 
@@ -42,7 +48,11 @@ def spectral_scores(features, labels):
 
 
 def run(
-    seed: int = 0, poison_rate: float = 0.03, eps: float = 0.25, remove_factor: float = 1.5, epochs: int = 30
+    seed: int = 0,
+    poison_rate: float = 0.03,
+    eps: float = 0.25,
+    remove_factor: float = 1.5,
+    epochs: int = 30,
 ) -> dict:
     """Poison, train, score every training sample per class, flag the top ones, retrain."""
     import torch

@@ -1,0 +1,165 @@
+"""Executable reference implementations of methods the survey lists, with a registry and a runner.
+
+The registry and metadata import no torch or scikit-learn, so the graph importer and `kb check` can
+read them; each implementation imports its heavy dependencies inside `run()`.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from kb import __version__
+from kb.reference.base import Implementation, Param, ReferenceInputError, parse_assignments
+
+__all__ = [
+    "Implementation",
+    "Param",
+    "ReferenceInputError",
+    "get",
+    "load_results",
+    "parse_assignments",
+    "registry",
+    "run",
+    "run_all",
+]
+
+# Modules in the order `kb run --list` shows them: vision attacks, defenses, privacy, then LLM.
+MODULES = (
+    "fgsm",
+    "pgd",
+    "simba",
+    "adversarial_training",
+    "badnets",
+    "spectral_signatures",
+    "membership_inference",
+    "model_extraction",
+    "sponge_early_exit",
+    "gcg",
+    "jailbreak_transforms",
+    "smoothllm",
+    "prompt_injection",
+)
+
+INDEX_FILE = "index.json"
+
+
+def registry() -> list[Implementation]:
+    """Every registered implementation's metadata, in a stable order."""
+    return [importlib.import_module(f"kb.reference.{m}").META for m in MODULES]
+
+
+def get(name: str) -> Implementation:
+    """The metadata of one implementation by its `kb run` name."""
+    for meta in registry():
+        if meta.name == name:
+            return meta
+    names = ", ".join(m.name for m in registry())
+    raise ReferenceInputError(f"no reference implementation named {name!r}; choose one of: {names}")
+
+
+def run(name: str, seed: int = 0, params: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Run one implementation; a record of metrics, parameters, seed, version, date, duration."""
+    meta = get(name)
+    values = meta.resolve(params)
+    module = importlib.import_module(meta.module)
+    started = datetime.now(UTC)
+    t0 = time.perf_counter()
+    try:
+        metrics = module.run(seed=seed, **values)
+    except ModuleNotFoundError as exc:
+        raise ReferenceInputError(
+            f"{name} needs {exc.name}; install the extra: pip install -e '.[reference]'"
+        ) from None
+    except ValueError as exc:
+        raise ReferenceInputError(f"{name}: {exc}") from None
+    return {
+        "name": name,
+        "title": meta.title,
+        "metrics": metrics,
+        "params": values,
+        "seed": seed,
+        "kb_version": __version__,
+        "date": started.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "duration_s": round(time.perf_counter() - t0, 3),
+        "concept_ids": list(meta.concept_ids),
+        "method_ids": list(meta.method_ids),
+    }
+
+
+def _write_json(path: Path, data: Any) -> None:
+    """Write JSON atomically: a temp file in the same folder, then os.replace."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(data, fh, indent=2, ensure_ascii=False, default=float)
+            fh.write("\n")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def run_all(
+    out_dir: Path | str,
+    seed: int = 0,
+    names: list[str] | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> list[dict[str, Any]]:
+    """Run implementations (all by default), writing out_dir/<name>.json and out_dir/index.json."""
+    out = Path(out_dir)
+    chosen = [get(n) for n in names] if names else registry()
+    records = []
+    for i, meta in enumerate(chosen, 1):
+        if progress:
+            progress(f"[{i}/{len(chosen)}] {meta.name} ...")
+        record = run(meta.name, seed=seed)
+        _write_json(out / f"{meta.name}.json", record)
+        records.append(record)
+        if progress:
+            progress(f"[{i}/{len(chosen)}] {meta.name} done in {record['duration_s']:.1f} s")
+    previous = {r["name"]: r for r in load_results(out)} if (out / INDEX_FILE).exists() else {}
+    previous.update({r["name"]: r for r in records})
+    order = {m.name: k for k, m in enumerate(registry())}
+    index = sorted(
+        (_summary(r) for r in previous.values()), key=lambda r: order.get(r["name"], len(order))
+    )
+    _write_json(out / INDEX_FILE, index)
+    return records
+
+
+def _summary(record: dict[str, Any]) -> dict[str, Any]:
+    keys = (
+        "name",
+        "title",
+        "seed",
+        "kb_version",
+        "date",
+        "duration_s",
+        "concept_ids",
+        "method_ids",
+    )
+    return {k: record.get(k) for k in keys} | {"file": f"{record['name']}.json"}
+
+
+def load_results(out_dir: Path | str) -> list[dict[str, Any]]:
+    """The full records listed in out_dir/index.json (empty when nothing has been run)."""
+    out = Path(out_dir)
+    index_path = out / INDEX_FILE
+    if not index_path.exists():
+        return []
+    try:
+        index = json.loads(index_path.read_text(encoding="utf-8"))
+        return [json.loads((out / row["file"]).read_text(encoding="utf-8")) for row in index]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ReferenceInputError(
+            f"{index_path}: unreadable run results ({exc}); re-run `kb run --all`"
+        ) from None
