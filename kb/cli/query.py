@@ -1,0 +1,142 @@
+"""`kb query` (named questions) and `kb sparql` (ad-hoc SPARQL): options in, kb.sparql rows out."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from kb import sparql as kbsparql
+from kb.output import echo_rows, format_option
+
+_param_option = click.option(
+    "--param",
+    "-p",
+    "params",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="Bind a parameter (repeatable); bound as an RDF term, never pasted into the query.",
+)
+_engine_option = click.option(
+    "--engine",
+    type=click.Choice(kbsparql.ENGINES),
+    default=kbsparql.DEFAULT_ENGINE,
+    show_default=True,
+    help="SPARQL engine: pyoxigraph (fast) or rdflib (reference).",
+)
+_data_option = click.option(
+    "--data",
+    "data_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Data folder holding taxonomy.ttl (default: $KB_DATA, else the repository's data/).",
+)
+
+
+def _parse_params(pairs: tuple[str, ...]) -> dict[str, str]:
+    params: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise click.ClickException(
+                f"--param {pair!r}: write KEY=VALUE, e.g. --param concept=llm"
+            )
+        params[key.strip()] = value
+    return params
+
+
+def _shown_default(param: kbsparql.Param) -> str:
+    if param.default is None:
+        return "all"
+    return param.default or '""'
+
+
+def _list_rows(fmt: str) -> None:
+    queries = kbsparql.list_queries()
+    if fmt == "json":
+        click.echo(
+            json.dumps(
+                [
+                    {
+                        "name": q.name,
+                        "description": q.description,
+                        "params": [
+                            {
+                                "name": p.name,
+                                "type": p.type,
+                                "description": p.description,
+                                "default": p.default,
+                            }
+                            for p in q.params
+                        ],
+                    }
+                    for q in queries
+                ],
+                indent=2,
+                ensure_ascii=False,
+            )
+        )
+        return
+    rows = [
+        {
+            "name": q.name,
+            "params": " ".join(f"{p.name}={_shown_default(p)}" for p in q.params),
+            "description": q.description,
+        }
+        for q in queries
+    ]
+    echo_rows(rows, fmt, ["name", "params", "description"])
+
+
+@click.command()
+@click.argument("name", required=False)
+@click.option(
+    "--list",
+    "list_",
+    is_flag=True,
+    help="List the named queries with their parameters and descriptions.",
+)
+@click.option("--show", is_flag=True, help="Print the query's SPARQL text instead of running it.")
+@_param_option
+@_engine_option
+@_data_option
+@format_option()
+def query(name, list_, show, params, engine, data_dir, fmt):
+    """Run a named question, e.g. `kb query attacks-by-kind-access -p kind=jailbreak`."""
+    if list_:
+        _list_rows(fmt)
+        return
+    if not name:
+        raise click.ClickException("give a query NAME, or run `kb query --list` to see them")
+    named = kbsparql.get_query(name)
+    if show:
+        click.echo(named.text.rstrip("\n"))
+        return
+    rows = kbsparql.run_named(name, _parse_params(params), engine=engine, data_dir=data_dir)
+    echo_rows(rows, fmt, rows.columns)
+
+
+@click.command()
+@click.argument("file", type=click.Path(dir_okay=False, allow_dash=True, path_type=Path))
+@_param_option
+@_engine_option
+@_data_option
+@format_option()
+def sparql_cmd(file, params, engine, data_dir, fmt):
+    """Run an ad-hoc SPARQL query from FILE (or - for stdin) on the knowledge graph."""
+    if str(file) == "-":
+        text, where = sys.stdin.read(), "<stdin>"
+    else:
+        if not file.exists():
+            raise click.ClickException(f"{file}: file not found")
+        text, where = file.read_text(encoding="utf-8"), str(file)
+    rows = kbsparql.run_text(
+        text, _parse_params(params), engine=engine, data_dir=data_dir, where=where
+    )
+    echo_rows(rows, fmt, rows.columns)
+
+
+sparql_cmd.name = "sparql"
+sparql = sparql_cmd  # the command registry looks up `query:sparql`

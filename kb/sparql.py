@@ -1,0 +1,388 @@
+"""Named SPARQL questions (kb/queries/*.rq): list them, bind parameters as values, run them."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import click
+import pyoxigraph as ox
+
+from kb import graph as kbgraph
+from kb.vocab import CONCEPT, DATASET, FACET, METHOD, MODEL, NAMESPACES, PAPER, PERSON, valid_id
+
+QUERY_DIR = Path(__file__).resolve().parent / "queries"
+ENGINES = ("oxigraph", "rdflib")
+DEFAULT_ENGINE = "oxigraph"
+
+XSD = "http://www.w3.org/2001/XMLSchema#"
+_INT_TYPES = {
+    XSD + t
+    for t in (
+        "integer",
+        "int",
+        "long",
+        "short",
+        "byte",
+        "nonNegativeInteger",
+        "positiveInteger",
+        "gYear",
+    )
+}
+_FLOAT_TYPES = {XSD + t for t in ("decimal", "double", "float")}
+
+# Result IRIs in a known namespace become CURIEs (concept:llm); longest namespace first.
+_COMPACT = sorted(((p, str(ns)) for p, ns in NAMESPACES.items()), key=lambda pn: -len(pn[1]))
+
+
+class QueryError(click.ClickException):
+    """A bad query name, parameter or query text: one line saying what to do."""
+
+
+class Rows(list):
+    """Result rows (plain dicts, in query order) that know their column names even when empty."""
+
+    def __init__(self, rows=(), columns=()):
+        super().__init__(rows)
+        self.columns = list(columns)
+
+
+@dataclass(frozen=True)
+class Param:
+    """A declared parameter: `# param NAME (TYPE): meaning (default: VALUE)`."""
+
+    name: str
+    type: str
+    description: str
+    default: str | None
+
+
+@dataclass(frozen=True)
+class NamedQuery:
+    """One question: its name (the file stem), one-line description, parameters and SPARQL text."""
+
+    name: str
+    description: str
+    params: tuple[Param, ...]
+    text: str
+    path: Path | None = None
+
+
+# How a parameter value becomes an RDF term: (namespace, id prefix, id grammar kind) per IRI type.
+_IRI_TYPES: dict[str, tuple[str, str, str]] = {
+    "concept": (str(CONCEPT), "", "concept"),
+    "paper": (str(PAPER), "", "paper"),
+    "person": (str(PERSON), "", "person"),
+    "method": (str(METHOD), "", "method"),
+    "dataset": (str(DATASET), "", "dataset"),
+    "model": (str(MODEL), "", "model"),
+    "kind": (str(FACET), "kind-", "facet"),
+    "role": (str(FACET), "role-", "facet"),
+    "access": (str(FACET), "access-", "facet"),
+}
+PARAM_TYPES = tuple(_IRI_TYPES) + ("resource", "text", "integer")
+_IRI_SAFE = re.compile(r"https?://[^\s<>\"{}|\\^`]+")
+
+_HEADER = re.compile(r"^#\s*(name|description|param)\b\s*(.*)$")
+_PARAM = re.compile(r"^(\w+)\s*\((\w+)\)\s*:\s*(.*?)\s*(?:\(default:\s*([^()]*)\))?\s*$")
+
+
+def parse_header(text: str, where: str = "<query>") -> tuple[str | None, str, tuple[Param, ...]]:
+    """Read the leading comment block: `# name:`, `# description:` and `# param` lines."""
+    name, description, params = None, "", []
+    for lineno, line in enumerate(text.splitlines(), 1):
+        if not line.startswith("#"):
+            break
+        m = _HEADER.match(line)
+        if not m:
+            continue
+        key, rest = m.group(1), m.group(2).lstrip(":").strip()
+        if key == "name":
+            name = rest
+        elif key == "description":
+            description = rest
+        else:
+            pm = _PARAM.match(rest)
+            if not pm or pm.group(2) not in PARAM_TYPES:
+                raise QueryError(
+                    f"{where}:{lineno}: bad param line; write `# param NAME (TYPE): meaning "
+                    f"(default: VALUE)` with TYPE one of {', '.join(PARAM_TYPES)}"
+                )
+            default = pm.group(4).strip() if pm.group(4) is not None else None
+            if default in ('""', "''"):
+                default = ""
+            elif default == "all" and pm.group(2) != "text":
+                default = None  # unbound: the query answers for every value
+            params.append(Param(pm.group(1), pm.group(2), pm.group(3), default))
+    return name, description, tuple(params)
+
+
+def load_query(path: Path) -> NamedQuery:
+    """Read one .rq file into a NamedQuery."""
+    text = path.read_text(encoding="utf-8")
+    name, description, params = parse_header(text, str(path))
+    if name is not None and name != path.stem:
+        raise QueryError(f"{path}:1: `# name: {name}` differs from the file name; make them equal")
+    return NamedQuery(path.stem, description, params, text, path)
+
+
+@lru_cache(maxsize=1)
+def _all_queries(query_dir: str) -> tuple[NamedQuery, ...]:
+    return tuple(load_query(p) for p in sorted(Path(query_dir).glob("*.rq")))
+
+
+def list_queries(query_dir: Path | None = None) -> list[NamedQuery]:
+    """Every named query, sorted by name."""
+    return list(_all_queries(str(query_dir or QUERY_DIR)))
+
+
+def get_query(name: str, query_dir: Path | None = None) -> NamedQuery:
+    """The named query `name`; a QueryError says how to list the names."""
+    for q in list_queries(query_dir):
+        if q.name == name:
+            return q
+    raise QueryError(f"unknown query {name!r}; run `kb query --list` to see the names")
+
+
+def _param_value(param: Param, value: Any) -> tuple[str, str, str | None]:
+    """(kind, lexical form, datatype) for a parameter value, validated against its type."""
+    text = str(value).strip()
+    if param.type == "text":
+        return "literal", str(value), None
+    if param.type == "integer":
+        try:
+            return "literal", str(int(text)), XSD + "integer"
+        except ValueError:
+            raise QueryError(f"--param {param.name}={value!r}: not an integer") from None
+    if param.type == "resource":
+        prefix_name, _, local = text.partition(":")
+        iri = str(NAMESPACES[prefix_name]) + local if prefix_name in NAMESPACES else text
+        if not _IRI_SAFE.fullmatch(iri):
+            raise QueryError(
+                f"--param {param.name}={value!r}: not an IRI or a CURIE like paper:zou2023universal"
+            )
+        return "iri", iri, None
+    base, prefix, kind = _IRI_TYPES[param.type]
+    ident = text[len(base) :] if text.startswith(base) else text
+    if ":" in ident and ident.split(":", 1)[0] in NAMESPACES:
+        ident = ident.split(":", 1)[1]  # accept a CURIE such as concept:llm
+    if prefix and not ident.startswith(prefix):
+        ident = prefix + ident
+    if not valid_id(kind, ident):
+        raise QueryError(
+            f"--param {param.name}={value!r}: not a {param.type} id "
+            f"(e.g. {param.default or 'see docs/queries.md'})"
+        )
+    return "iri", base + ident, None
+
+
+def bind_params(
+    query: NamedQuery, params: dict[str, Any] | None
+) -> dict[str, tuple[str, str, str | None]]:
+    """Check names and types, add defaults; the result maps variable name to a term description."""
+    params = dict(params or {})
+    declared = {p.name: p for p in query.params}
+    unknown = sorted(set(params) - set(declared))
+    if unknown:
+        names = ", ".join(declared) or "none"
+        raise QueryError(
+            f"query {query.name!r} has no parameter {unknown[0]!r} (its parameters: {names})"
+        )
+    bound = {}
+    for p in query.params:
+        value = params.get(p.name, p.default)
+        if value is None or (value == "" and p.type != "text"):
+            continue  # unbound: the query answers for every value
+        bound[p.name] = _param_value(p, value)
+    return bound
+
+
+def _ox_term(kind: str, lexical: str, datatype: str | None) -> ox.NamedNode | ox.Literal:
+    if kind == "iri":
+        return ox.NamedNode(lexical)
+    return ox.Literal(lexical, datatype=ox.NamedNode(datatype)) if datatype else ox.Literal(lexical)
+
+
+def _rdflib_term(kind: str, lexical: str, datatype: str | None):
+    import rdflib
+
+    if kind == "iri":
+        return rdflib.URIRef(lexical)
+    return rdflib.Literal(lexical, datatype=rdflib.URIRef(datatype) if datatype else None)
+
+
+def compact(iri: str) -> str:
+    """`concept:llm` for an IRI in one of our namespaces, else the IRI unchanged."""
+    for prefix, ns in _COMPACT:
+        if iri.startswith(ns):
+            return f"{prefix}:{iri[len(ns) :]}"
+    return iri
+
+
+def _python_value(lexical: str, datatype: str | None, is_iri: bool, compact_iris: bool) -> Any:
+    if is_iri:
+        return compact(lexical) if compact_iris else lexical
+    if datatype in _INT_TYPES:
+        try:
+            return int(lexical)
+        except ValueError:
+            return lexical
+    if datatype in _FLOAT_TYPES:
+        try:
+            return round(float(Decimal(lexical)), 6)
+        except ArithmeticError:
+            return lexical
+    if datatype == XSD + "boolean":
+        return lexical in ("true", "1")
+    return lexical
+
+
+@lru_cache(maxsize=4)
+def _oxigraph_store(path: str, mtime: float) -> ox.Store:
+    return kbgraph.load_store(Path(path).parent)
+
+
+def oxigraph_store(data_dir: Path | None = None) -> ox.Store:
+    """The graph in an in-memory pyoxigraph store, loaded once per file version in a process."""
+    path = kbgraph.taxonomy_path(data_dir)
+    if not path.exists():
+        kbgraph.load_store(data_dir)  # raises the loader's one-line error
+    return _oxigraph_store(str(path), path.stat().st_mtime)
+
+
+def load_file(path: Path, engine: str = DEFAULT_ENGINE) -> Any:
+    """Any Turtle file as a `source` for run_named/run_text (pyoxigraph Store or rdflib Graph)."""
+    if engine == "rdflib":
+        return kbgraph.parse_turtle(Path(path))
+    store = ox.Store()
+    try:
+        store.bulk_load(path=str(path), format=ox.RdfFormat.TURTLE)
+    except (SyntaxError, OSError) as exc:
+        raise QueryError(f"{path}: cannot load Turtle ({exc})") from None
+    return store
+
+
+def _one_line(exc: Exception, limit: int = 160) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _run_oxigraph(text: str, bound: dict, source: Any, compact_iris: bool, where: str) -> Rows:
+    store = source if isinstance(source, ox.Store) else oxigraph_store(source)
+    subs = {ox.Variable(k): _ox_term(*v) for k, v in bound.items()}
+    try:
+        result = store.query(text, substitutions=subs)
+    except SyntaxError as exc:
+        raise QueryError(f"{where}: invalid SPARQL ({_one_line(exc)})") from None
+    except (OSError, ValueError) as exc:
+        raise QueryError(f"{where}: query failed ({_one_line(exc)})") from None
+    if isinstance(result, ox.QueryBoolean):
+        return Rows([{"ask": bool(result)}], ["ask"])
+    if isinstance(result, ox.QueryTriples):
+        rows = [{"s": t.subject, "p": t.predicate, "o": t.object} for t in result]
+        names = ["s", "p", "o"]
+    else:
+        names = [v.value for v in result.variables]
+        rows = [{n: sol[n] for n in names} for sol in result]
+
+    def conv(term: Any) -> Any:
+        if term is None:
+            return None
+        if isinstance(term, ox.Literal):
+            return _python_value(term.value, term.datatype.value, False, compact_iris)
+        if isinstance(term, ox.NamedNode):
+            return _python_value(term.value, None, True, compact_iris)
+        return str(term)
+
+    return Rows(({n: conv(r[n]) for n in names} for r in rows), names)
+
+
+def _run_rdflib(text: str, bound: dict, source: Any, compact_iris: bool, where: str) -> Rows:
+    import rdflib
+
+    graph = source if isinstance(source, rdflib.Graph) else kbgraph.load_graph(source)
+    init = {rdflib.Variable(k): _rdflib_term(*v) for k, v in bound.items()}
+    try:
+        result = graph.query(text, initBindings=init)
+    except Exception as exc:  # rdflib raises pyparsing and assorted errors for bad queries
+        raise QueryError(f"{where}: invalid SPARQL or query failed ({_one_line(exc)})") from None
+    if result.type == "ASK":
+        return Rows([{"ask": bool(result.askAnswer)}], ["ask"])
+    if result.type in ("CONSTRUCT", "DESCRIBE"):
+        names = ["s", "p", "o"]
+        raw = [dict(zip(names, t, strict=True)) for t in result]
+    else:
+        names = [str(v) for v in result.vars]
+        raw = [{n: row[i] for i, n in enumerate(names)} for row in result]
+
+    def conv(term: Any) -> Any:
+        if term is None:
+            return None
+        if isinstance(term, rdflib.Literal):
+            dt = str(term.datatype) if term.datatype else None
+            if dt is None and term.language is None:
+                dt = XSD + "string"
+            return _python_value(str(term), dt, False, compact_iris)
+        if isinstance(term, rdflib.URIRef):
+            return _python_value(str(term), None, True, compact_iris)
+        return str(term)
+
+    return Rows(({n: conv(r[n]) for n in names} for r in raw), names)
+
+
+def run_text(
+    text: str,
+    params: dict[str, Any] | None = None,
+    engine: str = DEFAULT_ENGINE,
+    data_dir: Path | None = None,
+    *,
+    source: Any = None,
+    compact_iris: bool = True,
+    where: str = "<query>",
+) -> Rows:
+    """Run SPARQL text; params bind the `# param` variables its header declares, as values.
+
+    `source` may be an rdflib.Graph or pyoxigraph.Store to query instead of the data folder's graph.
+    """
+    _, description, declared = parse_header(text, where)
+    query = NamedQuery(Path(where).stem, description, declared, text)
+    return _run(query, params, engine, data_dir, source, compact_iris, where)
+
+
+def run_named(
+    name: str,
+    params: dict[str, Any] | None = None,
+    engine: str = DEFAULT_ENGINE,
+    data_dir: Path | None = None,
+    *,
+    source: Any = None,
+    compact_iris: bool = True,
+) -> Rows:
+    """Run the named query `name` with `params` (name -> value; missing ones take their default)."""
+    query = get_query(name)
+    return _run(query, params, engine, data_dir, source, compact_iris, str(query.path or name))
+
+
+def _run(query: NamedQuery, params, engine, data_dir, source, compact_iris, where) -> Rows:
+    if engine not in ENGINES:
+        raise QueryError(f"unknown engine {engine!r}; use one of {', '.join(ENGINES)}")
+    if source is not None:  # a given graph or store decides the engine
+        engine = "oxigraph" if isinstance(source, ox.Store) else "rdflib"
+    bound = bind_params(query, params)
+    src = source if source is not None else data_dir
+    runner = _run_oxigraph if engine == "oxigraph" else _run_rdflib
+    return runner(query.text, bound, src, compact_iris, where)
+
+
+def projected_variables(text: str) -> list[str]:
+    """The variables of the outer SELECT clause (parameters must be among them for oxigraph)."""
+    body = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#"))
+    m = re.search(r"\bSELECT\s+(?:DISTINCT\s+|REDUCED\s+)?(.*?)\bWHERE\b", body, re.S | re.I)
+    if not m:
+        return []
+    clause = re.sub(r"\([^()]*(?:\([^()]*\)[^()]*)*\bAS\s+\?(\w+)\s*\)", r"?\1", m.group(1))
+    return re.findall(r"\?(\w+)", clause)
