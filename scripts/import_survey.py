@@ -111,31 +111,48 @@ EXTRA_LINKS = [
      "Protective perturbations and data watermarks limit or trace the reuse of images a model was trained on."),
 ]
 
-# Spelling variants of dataset and model names that denote the same resource.
+# Spelling variants of dataset and model names that denote the same resource (keys after norm_key).
 NAME_ALIASES = {
-    "mscoco": "coco", "coco": "coco", "coco2014": "coco", "coco2017": "coco",
-    "cifar10": "cifar10", "cifar100": "cifar100", "advbench": "advbench",
-    "flickr30k": "flickr30k", "flickr8k": "flickr8k", "imagenet1k": "imagenet",
-    "llama2": "llama2", "llama27b": "llama27b", "gpt35": "gpt35", "gpt35turbo": "gpt35turbo",
-    "stablediffusion": "stablediffusion", "sd": "stablediffusion",
-    "dalle": "dalle", "dalle2": "dalle2", "dalle3": "dalle3", "midjounery": "midjourney",
-    "sst2": "sst2", "agnews": "agnews", "agsnews": "agnews", "food101": "food101",
-    "hhrlhf": "hhrlhf", "anthropichh": "hhrlhf",
+    "mscoco": "coco", "coco2014": "coco", "coco2017": "coco", "agsnews": "agnews",
+    "imagenet1k": "imagenet", "sd": "stablediffusion", "midjounery": "midjourney",
+    "flowers": "flowers102", "oxfordflowers": "flowers102", "pets": "oxfordpets", "pet": "oxfordpets",
+    "fgvcaircrafts": "fgvcaircraft", "aircraft": "fgvcaircraft", "i2pdataset": "i2p",
+    "pokemonn": "pokemon", "imagenetv2": "imagenetv2", "vqav2": "vqav2", "tweetemo": "tweetevalemotion",
+    "anthropicrlhf": "hhrlhf", "enronemail": "enron", "smsspam": "sms", "naturalquestions": "nq",
+    "maliciousinstructions": "maliciousinstruct", "alpaca": "stanfordalpaca",
+    "alpacainstruction": "stanfordalpaca", "cifar10100": "cifar10100", "stl10": "stl10",
+    "llama2chat": "llama2chat", "gpt4v": "gpt4v", "chatgpt": "chatgpt", "gpt35turbo": "gpt35",
+    "dalle": "dalle", "dalle2": "dalle2", "dalle3": "dalle3",
 }
+# Cells the PDF extraction ran together or hyphenated across lines, repaired before splitting.
+CELL_REPAIRS = {
+    "compe-tition": "competition", "De-tection": "Detection", "Harm-fulQA": "HarmfulQA",
+    "train-ing": "training", "Xme-diaNet": "XmediaNet", "UniAni-mate": "UniAnimate",
+    "SBU Captions ImageNet": "SBU Captions, ImageNet", "GTSRB StandfordCars": "GTSRB, StanfordCars",
+    "CIFAR-10 LAION-5B": "CIFAR-10, LAION-5B", " and ": ", ",
+}
+# Names with a slash that are one resource, not two.
+ONE_NAME_WITH_SLASH = {"cnn/daily mail", "dog/cat-100", "black/white-box", "tox100/1k"}
+# Not a named, reusable dataset: the survey's "self-built" and "custom (...)" cells.
+NOT_A_DATASET = re.compile(r"^(custom\b|self[- ]|crafted|curated|real conversation|custom benchmarks)", re.I)
 UNNAMED = "Unspecified"  # a Subcategory cell the source could not read
-DROP_CELLS = {"", "-", "etc", "etc.", "others", "and others", "self-built", "self built", "n/a", "na"}
+DROP_CELLS = {"", "-", "etc", "etc.", "others", "and others", "n/a", "na"}
 
 
 def norm_key(name: str) -> str:
-    """The de-duplication key of a dataset or model name: case, spaces and punctuation ignored."""
-    key = re.sub(r"[^a-z0-9]", "", slugify(name.replace("·", "")))
+    """The de-duplication key of a dataset or model name: case, spaces, punctuation and 'dataset' ignored."""
+    key = slugify(name.replace("·", "").replace("’", "").replace("'", ""))
+    key = re.sub(r"-(dataset|datasets|data set)$", "", key)
+    key = re.sub(r"[^a-z0-9]", "", key)
     return NAME_ALIASES.get(key, key)
 
 
-def split_cell(cell: str | None) -> list[str]:
+def split_cell(cell: str | None, datasets: bool = False) -> list[str]:
     """Split a table cell listing several names; parentheses keep their commas."""
     if not cell:
         return []
+    for bad, good in CELL_REPAIRS.items():
+        cell = cell.replace(bad, good)
     parts, depth, cur = [], 0, ""
     for ch in cell:
         if ch in "([":
@@ -151,8 +168,19 @@ def split_cell(cell: str | None) -> list[str]:
     out = []
     for p in parts:
         p = re.sub(r"^\s*and\s+", "", p.strip()).strip().rstrip(".")
+        if "/" in p and p.lower() not in ONE_NAME_WITH_SLASH and "(" not in p:
+            pieces = [x.strip() for x in p.split("/")]
+            if all(len(x) >= 3 and x[0].isalpha() for x in pieces):
+                out.extend(x for x in pieces if x.lower() not in DROP_CELLS)
+                continue
         if p.lower() in DROP_CELLS or not re.search(r"[A-Za-z0-9]", p):
             continue
+        if datasets and NOT_A_DATASET.search(p):
+            continue
+        if out and re.fullmatch(r"\d+(\.\d+)?[BM]?|\d+x\d+B", p):
+            # "LLaMA-2-7B, 13B" and "GPT-3.5, 4": a size or version of the previous model
+            base = re.sub(r"[-\s]?\d+(\.\d+)?[BM]?$", "", out[-1])
+            p = f"{base}-{p}" if base else p
         out.append(p)
     return out
 
@@ -599,7 +627,7 @@ class Importer:
             g.add((m, KB.proposedIn, PAPER[pid]))
             for name in split_cell(row.get("target_models")):
                 g.add((m, KB.targetModel, self.named_resource(name, MODEL, KB.Model, self.model_keys)))
-            for name in split_cell(row.get("datasets")):
+            for name in split_cell(row.get("datasets"), datasets=True):
                 d = self.named_resource(name, DATASET, DCAT.Dataset, self.dataset_keys)
                 g.add((m, KB.evaluatedOn, d))
                 g.add((d, KB.evaluates, CONCEPT[tid]))
