@@ -15,6 +15,7 @@ META = Implementation(
     ),
     module=__name__,
     concept_ids=("vfm.vit.adversarial-defenses.adversarial-training",),
+    paper_ids=("madry2018deep",),
     params=(
         Param("eps", 0.2, "L-infinity budget used both in training and in the evaluation attack"),
         Param("train_steps", 5, "PGD steps per training batch"),

@@ -18,6 +18,7 @@ META = Implementation(
     module=__name__,
     concept_ids=("llm.jailbreak-attacks.white-box.automated",),
     method_ids=("llm-gcg",),
+    paper_ids=("zou2023universal",),
     params=(
         Param(
             "model",

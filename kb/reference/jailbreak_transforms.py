@@ -24,6 +24,7 @@ META = Implementation(
     module=__name__,
     concept_ids=("llm.jailbreak-attacks.black-box.hand-crafted",),
     method_ids=("llm-jailbroken", "llm-cipherchat"),
+    paper_ids=("wei2024jailbroken", "yuan2023gpt"),
     params=(
         Param("transforms", ",".join(TRANSFORMS), "comma-separated transformations"),
         Param("target", "toy", "'toy', 'hf:<model>' or 'openai:<model>' (see docs/reference.md)"),

@@ -15,6 +15,7 @@ META = Implementation(
     ),
     module=__name__,
     concept_ids=("vfm.vit.adversarial-attacks.white-box",),
+    paper_ids=("madry2018deep",),
     params=(
         Param("eps", 0.2, "L-infinity budget per pixel (pixels are in [0, 1])"),
         Param("steps", 20, "gradient steps"),

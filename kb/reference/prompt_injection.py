@@ -25,8 +25,10 @@ META = Implementation(
         "agent.indirect-prompt-injection-attacks.indirect-prompt-injection.prompt-injection",
         "agent.indirect-prompt-injection-defenses.ipi-defense.prompt-engineering",
         "agent.indirect-prompt-injection-defenses.ipi-defense.detection",
+        "llm.prompt-injection-attacks.black-box.hand-crafted",
     ),
-    method_ids=("agent-greshake-et-al", "agent-spotlighting", "llm-liu-et-al-3"),
+    method_ids=("agent-greshake-et-al", "llm-greshake", "agent-spotlighting", "llm-liu-et-al-3"),
+    paper_ids=("greshake2023ve", "hines2024defending", "liu2024formalizing"),
     params=(
         Param("payload", "HACKED", "the string the injected instruction asks the model to output"),
         Param("target", "toy", "'toy', 'hf:<model>' or 'openai:<model>' (see docs/reference.md)"),

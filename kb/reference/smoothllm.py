@@ -21,6 +21,7 @@ META = Implementation(
     module=__name__,
     concept_ids=("llm.jailbreak-defenses.input-defense.rephrasing",),
     method_ids=("llm-smoothllm",),
+    paper_ids=("robey2023smoothllm",),
     params=(
         Param("copies", 10, "number of perturbed copies per prompt (N)"),
         Param("rate", 0.1, "share of characters perturbed in each copy (q)"),

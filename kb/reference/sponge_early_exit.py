@@ -17,6 +17,7 @@ META = Implementation(
     module=__name__,
     concept_ids=("llm.energy-latency-attacks.white-box.gradient-based",),
     method_ids=("llm-same",),
+    paper_ids=("chen2023dynamic",),
     params=(
         Param("eps", 0.1, "L-infinity budget per pixel (pixels are in [0, 1])"),
         Param("threshold", 0.9, "an exit answers when its top softmax probability reaches this"),
