@@ -98,7 +98,9 @@ def train(
 def trained_cnn(data: Split, seed: int, epochs: int = 30) -> SmallCNN:
     """A SmallCNN trained on `data` from a seeded initialisation."""
     torch.manual_seed(seed)
-    return train(SmallCNN(), data, epochs=epochs, seed=seed)
+    model = SmallCNN()
+    train(model, data, epochs=epochs, seed=seed)
+    return model
 
 
 @torch.no_grad()

@@ -15,6 +15,7 @@ import os
 import re
 import urllib.request
 from collections.abc import Callable
+from typing import Any
 
 Target = Callable[[str], str]
 
@@ -76,6 +77,7 @@ def hf_target(name: str, max_new_tokens: int = 128) -> Target:
     model.eval()
 
     def generate(prompt: str) -> str:
+        ids: Any
         if getattr(tok, "chat_template", None):
             ids = tok.apply_chat_template(
                 [{"role": "user", "content": prompt}],
@@ -90,7 +92,7 @@ def hf_target(name: str, max_new_tokens: int = 128) -> Target:
             out = model.generate(
                 ids, max_new_tokens=max_new_tokens, do_sample=False, pad_token_id=tok.eos_token_id
             )
-        return tok.decode(out[0, ids.shape[1] :], skip_special_tokens=True)
+        return str(tok.decode(out[0, ids.shape[1] :], skip_special_tokens=True))
 
     return generate
 

@@ -153,12 +153,8 @@ def run(
         target_ids = tok(" " + target, return_tensors="pt", add_special_tokens=False).input_ids[0]
         vocab = lm.get_input_embeddings().num_embeddings
         # keep to printable ASCII tokens, as the reference code does
-        allowed = torch.tensor(
-            [
-                i < len(tok) and tok.decode([i]).isascii() and tok.decode([i]).isprintable()
-                for i in range(vocab)
-            ]
-        )
+        pieces = [str(tok.decode([i])) if i < len(tok) else "" for i in range(vocab)]
+        allowed = torch.tensor([bool(p) and p.isascii() and p.isprintable() for p in pieces])
         suffix = torch.tensor(
             tok(" !" * suffix_len, add_special_tokens=False).input_ids[:suffix_len]
         )

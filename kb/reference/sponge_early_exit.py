@@ -79,7 +79,7 @@ def evaluate(model, costs, x, y, threshold: float) -> dict:
     pred = torch.stack([z.argmax(1) for z in logits], 1).gather(1, exit_idx[:, None]).squeeze(1)
     return {
         "mean_macs": float(cumulative[exit_idx].mean()),
-        "exit_shares": [float((exit_idx == i).float().mean()) for i in range(len(costs))],
+        "exit_shares": [round(float((exit_idx == i).float().mean()), 4) for i in range(len(costs))],
         "accuracy": float((pred == y).float().mean()),
     }
 
@@ -103,7 +103,9 @@ def run(
         for s in range(0, len(order), 64):
             i = order[s : s + 64]
             opt.zero_grad()
-            sum(F.cross_entropy(z, train.y[i]) for z in model(train.x[i])).backward()
+            torch.stack(
+                [F.cross_entropy(z, train.y[i]) for z in model(train.x[i])]
+            ).sum().backward()
             opt.step()
     model.eval()
 
