@@ -201,6 +201,10 @@ def test_run_all_writes_records_atomically_and_load_results_reads_them(tmp_path)
         "concept_ids",
     }
     assert rec["date"].endswith("Z") and rec["duration_s"] >= 0
+    by_concept = reference.results_by_concept(tmp_path)
+    assert [r["name"] for r in by_concept["llm.jailbreak-attacks.black-box.hand-crafted"]] == [
+        "jailbreak-transforms"
+    ]
     # a second partial run keeps the earlier records in the index, in registry order
     reference.run_all(tmp_path, names=["smoothllm"])
     assert [r["name"] for r in reference.load_results(tmp_path)] == [

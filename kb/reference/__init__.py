@@ -27,6 +27,7 @@ __all__ = [
     "load_results",
     "parse_assignments",
     "registry",
+    "results_by_concept",
     "run",
     "run_all",
 ]
@@ -166,3 +167,12 @@ def load_results(out_dir: Path | str) -> list[dict[str, Any]]:
         raise ReferenceInputError(
             f"{index_path}: unreadable run results ({exc}); re-run `kb run --all`"
         ) from None
+
+
+def results_by_concept(out_dir: Path | str) -> dict[str, list[dict[str, Any]]]:
+    """Run records grouped by each concept ID their implementation implements (concept pages)."""
+    grouped: dict[str, list[dict[str, Any]]] = {}
+    for record in load_results(out_dir):
+        for cid in record.get("concept_ids", []):
+            grouped.setdefault(cid, []).append(record)
+    return grouped
