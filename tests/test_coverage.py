@@ -1,4 +1,4 @@
-"""`kb coverage`: reading real-world bibliographies, the report's JSON shape, renderers and the CLI."""
+"""`kb coverage`: real-world bibliographies, the JSON shape, the renderers and the CLI."""
 
 from __future__ import annotations
 
@@ -24,8 +24,15 @@ def report() -> dict:
 
 def test_broken_entries_are_reported_with_line_and_reason_and_skipped() -> None:
     entries, malformed = read_references(BROKEN)
-    assert [e.key for e in entries] == ["zou2023universal", "wei2023jailbroken", "vaswani2017attention"]
-    assert [(m.line, m.error.split(" ")[0]) for m in malformed] == [(10, "Expected"), (21, "Unexpected")]
+    assert [e.key for e in entries] == [
+        "zou2023universal",
+        "wei2023jailbroken",
+        "vaswani2017attention",
+    ]
+    assert [(m.line, m.error.split(" ")[0]) for m in malformed] == [
+        (10, "Expected"),
+        (21, "Unexpected"),
+    ]
     assert "missing comma after the key" in malformed[0].error
     assert "unbalanced braces" in malformed[1].error
 
@@ -45,7 +52,9 @@ def test_json_shape(report: dict) -> None:
     for b in report["malformed"]:
         assert isinstance(b["line"], int) and isinstance(b["error"], str)
     for c in report["coverage"]:
-        assert 0 <= c["cited"] <= c["total"] and c["threat_type"].startswith(c["model_family"] + ".")
+        assert 0 <= c["cited"] <= c["total"] and c["threat_type"].startswith(
+            c["model_family"] + "."
+        )
     for m in report["missing"]:
         assert set(m) >= {"area", "id", "title", "year"} and isinstance(m["year"], int)
     json.dumps(report)  # serialisable as is
@@ -77,7 +86,9 @@ def test_missing_papers_are_uncited_ranked_and_capped(report: dict) -> None:
 def test_attacks_without_defenses_are_named(report: dict) -> None:
     rows = {(u["area"], u["direction"]) for u in report["unanswered"]}
     assert ("agent.indirect-prompt-injection-attacks", "attack-without-defense") in rows
-    msg = next(u["message"] for u in report["unanswered"] if u["area"] == "llm.prompt-injection-attacks")
+    msg = next(
+        u["message"] for u in report["unanswered"] if u["area"] == "llm.prompt-injection-attacks"
+    )
     assert msg.startswith("cites ") and "none on LLM Prompt Injection Defenses" in msg
     # a cited attack area with a cited defense is not listed
     assert ("llm.jailbreak-attacks", "attack-without-defense") not in rows
@@ -104,7 +115,10 @@ def test_id_list_as_input_and_as_aux() -> None:
 
 def test_markdown_and_html(report: dict) -> None:
     md = to_markdown(report, figure=True)
-    assert "## Coverage by model family and threat type" in md and "![Coverage heatmap](coverage.png)" in md
+    assert (
+        "## Coverage by model family and threat type" in md
+        and "![Coverage heatmap](coverage.png)" in md
+    )
     assert "| LLM | LLM Jailbreak Attacks | attack |" in md
     page = to_html(report)
     assert page.startswith("<!doctype html>") and "<table>" in page and "&amp;" in page
@@ -120,8 +134,21 @@ def test_cli_markdown_to_stdout() -> None:
 
 
 def test_cli_json_and_out_dir(tmp_path: Path) -> None:
-    result = CliRunner().invoke(main, ["coverage", str(BIB), "--aux", str(AUX), "--format", "json",
-                                       "--out", str(tmp_path), "--top", "3"])
+    result = CliRunner().invoke(
+        main,
+        [
+            "coverage",
+            str(BIB),
+            "--aux",
+            str(AUX),
+            "--format",
+            "json",
+            "--out",
+            str(tmp_path),
+            "--top",
+            "3",
+        ],
+    )
     assert result.exit_code == 0, result.output
     data = json.loads((tmp_path / "report.json").read_text())
     assert data["summary"]["entries"] > 100

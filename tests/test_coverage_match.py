@@ -1,4 +1,4 @@
-"""Reference matching: the labelled set's precision and recall on the real graph, and the hard cases."""
+"""Reference matching: the labelled set's precision and recall on the real graph; hard cases."""
 
 from __future__ import annotations
 
@@ -38,13 +38,17 @@ def test_labelled_set_meets_precision_and_recall(graph_index: Index) -> None:
         tp += right
         if m and not right:
             fp += 1
-            errors.append(f"false match {e.key} ({labels[e.key]['variant']}): {e.title!r} -> {m.paper.id}")
+            errors.append(
+                f"false match {e.key} ({labels[e.key]['variant']}): {e.title!r} -> {m.paper.id}"
+            )
         if expect and not right:
             fn += 1
             errors.append(f"missed {e.key} ({labels[e.key]['variant']}): {e.title!r}")
     precision, recall = tp / (tp + fp), tp / (tp + fn)
-    print(f"labelled set: {len(positives)} positives, {len(negatives)} negatives; "
-          f"precision {precision:.3f}, recall {recall:.3f}")
+    print(
+        f"labelled set: {len(positives)} positives, {len(negatives)} negatives; "
+        f"precision {precision:.3f}, recall {recall:.3f}"
+    )
     assert precision >= 0.99, errors
     assert recall >= 0.95, errors
 
@@ -53,20 +57,47 @@ def test_every_variant_kind_is_exercised(graph_index: Index) -> None:
     entries, _ = parse_bib((DATA / "labelled.bib").read_text())
     labels = json.loads((DATA / "labelled.json").read_text())
     kinds = Counter(labels[e.key]["variant"] for e in entries)
-    for kind in ("lower", "braces", "latex", "typo", "subtitle", "yearshift", "truncated",
-                 "arxiv-url", "arxiv-journal", "typo+yearshift", "well-known", "swapped-word"):
+    for kind in (
+        "lower",
+        "braces",
+        "latex",
+        "typo",
+        "subtitle",
+        "yearshift",
+        "truncated",
+        "arxiv-url",
+        "arxiv-journal",
+        "typo+yearshift",
+        "well-known",
+        "swapped-word",
+    ):
         assert kinds[kind] >= 5, kind
     methods = Counter(m.method for m in graph_index.match_all(entries) if m)
     assert methods["fuzzy"] >= 30 and methods["arxiv"] >= 10 and methods["title"] >= 50
 
 
 NEAR = [
-    Paper("zhang2023attack", "Attack-SAM: Towards Evaluating Adversarial Robustness of Segment Anything Model",
-          ("Zhang", "Kirillov"), 2023),
+    Paper(
+        "zhang2023attack",
+        "Attack-SAM: Towards Evaluating Adversarial Robustness of Segment Anything Model",
+        ("Zhang", "Kirillov"),
+        2023,
+    ),
     Paper("goyal2022large", "Large language models are few-shot summarizers", ("Brown",), 2020),
-    Paper("dubinski2024mia", "Membership inference attacks against diffusion models", ("Shokri",), 2017),
-    Paper("fu2022patch", "Patch-Fool: Are Vision Transformers Always Robust Against Adversarial Perturbations?",
-          ("Fu", "Zhang"), 2022, arxiv="2203.08392", doi="10.1000/xyz"),
+    Paper(
+        "dubinski2024mia",
+        "Membership inference attacks against diffusion models",
+        ("Shokri",),
+        2017,
+    ),
+    Paper(
+        "fu2022patch",
+        "Patch-Fool: Are Vision Transformers Always Robust Against Adversarial Perturbations?",
+        ("Fu", "Zhang"),
+        2022,
+        arxiv="2203.08392",
+        doi="10.1000/xyz",
+    ),
 ]
 
 
@@ -79,7 +110,9 @@ NEAR = [
         ("Patch", "Fu", 2022),
     ],
 )
-def test_near_miss_titles_do_not_match_even_with_author_and_year(title: str, author: str, year: int) -> None:
+def test_near_miss_titles_do_not_match_even_with_author_and_year(
+    title: str, author: str, year: int
+) -> None:
     assert Index(NEAR).match(BibEntry("k", title=title, authors=[author], year=year)) is None
 
 
@@ -88,10 +121,25 @@ def test_near_miss_titles_do_not_match_even_with_author_and_year(title: str, aut
     [
         (BibEntry("a", title="Whatever", doi="10.1000/xyz"), "doi", 1.0),
         (BibEntry("b", title="Whatever", arxiv="2203.08392"), "arxiv", 1.0),
-        (BibEntry("c", title="patch-fool: are {V}ision transformers always robust against adversarial "
-                            "perturbations"), "title", 1.0),
-        (BibEntry("d", title="Patch-Fool: Are Vision Transformers Alwys Robust Against Adversarial "
-                            "Perturbations?", authors=["Fu"]), "fuzzy", None),
+        (
+            BibEntry(
+                "c",
+                title="patch-fool: are {V}ision transformers always robust against adversarial "
+                "perturbations",
+            ),
+            "title",
+            1.0,
+        ),
+        (
+            BibEntry(
+                "d",
+                title="Patch-Fool: Are Vision Transformers Alwys Robust Against Adversarial "
+                "Perturbations?",
+                authors=["Fu"],
+            ),
+            "fuzzy",
+            None,
+        ),
         (BibEntry("e", title="Patch-Fool", authors=["Fu"], year=2022), "fuzzy", None),
     ],
 )
@@ -127,9 +175,14 @@ def test_arxiv_id_in_any_form(field: str, text: str, expected: str | None) -> No
 
 
 def test_doi_from_url_and_prefix() -> None:
-    entries, _ = parse_bib("@misc{k, title={T}, doi={https://doi.org/10.1109/CVPR52729.2023.02357}}\n"
-                           "@misc{l, title={T}, url={https://doi.org/10.18653/v1/2022.emnlp-main.225}}")
-    assert [e.doi for e in entries] == ["10.1109/cvpr52729.2023.02357", "10.18653/v1/2022.emnlp-main.225"]
+    entries, _ = parse_bib(
+        "@misc{k, title={T}, doi={https://doi.org/10.1109/CVPR52729.2023.02357}}\n"
+        "@misc{l, title={T}, url={https://doi.org/10.18653/v1/2022.emnlp-main.225}}"
+    )
+    assert [e.doi for e in entries] == [
+        "10.1109/cvpr52729.2023.02357",
+        "10.18653/v1/2022.emnlp-main.225",
+    ]
     assert find_arxiv("see arXiv 2401.00001v3") == "2401.00001"
 
 
@@ -150,5 +203,8 @@ def test_latex_decoding(latex: str, text: str) -> None:
 
 
 def test_author_split_after_decoding() -> None:
-    field = 'Zou, Andy and J. Zico Kolter and {\\"O}zt{\\"u}rk, Ay{\\c{s}}e and {Barnes and Noble} and others'
+    field = (
+        'Zou, Andy and J. Zico Kolter and {\\"O}zt{\\"u}rk, Ay{\\c{s}}e'
+        " and {Barnes and Noble} and others"
+    )
     assert family_names(field) == ["Zou", "Kolter", "Öztürk", "Barnes and Noble"]

@@ -1,4 +1,4 @@
-"""`kb coverage`: which of a paper's references the knowledge base knows, and what they leave out."""
+"""`kb coverage`: which references of a paper the knowledge base knows, and what they omit."""
 
 from __future__ import annotations
 
@@ -11,17 +11,38 @@ from kb.output import format_option
 
 @click.command()
 @click.argument("bib", type=click.Path(path_type=Path))
-@click.option("--aux", "aux", type=click.Path(path_type=Path), default=None,
-              help="The paper's .aux file (or a list of DOIs / arXiv ids): report only cited entries.")
+@click.option(
+    "--aux",
+    "aux",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="The paper's .aux file (or a list of DOIs / arXiv ids): report only cited entries.",
+)
 @format_option("md", "html", "json", default="md")
-@click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Write report.<format> and the heatmap (coverage.png, coverage.svg) into DIR.")
-@click.option("--top", type=click.IntRange(min=0), default=10, show_default=True,
-              help="Uncited papers listed per area.")
-@click.option("--data", "data_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Data folder with taxonomy.ttl (default: $KB_DATA or the repository's data/).")
-def coverage(bib: Path, aux: Path | None, fmt: str, out: Path | None, top: int,
-             data_dir: Path | None) -> None:
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Write report.<format> and the heatmap (coverage.png, coverage.svg) into DIR.",
+)
+@click.option(
+    "--top",
+    type=click.IntRange(min=0),
+    default=10,
+    show_default=True,
+    help="Uncited papers listed per area.",
+)
+@click.option(
+    "--data",
+    "data_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Data folder with taxonomy.ttl (default: $KB_DATA or the repository's data/).",
+)
+def coverage(
+    bib: Path, aux: Path | None, fmt: str, out: Path | None, top: int, data_dir: Path | None
+) -> None:
     """Match the references in BIB (BibTeX or DOIs/arXiv ids) to the graph and report coverage."""
     from kb.coverage.render import render, write_atomic, write_heatmap
     from kb.coverage.report import coverage_report
@@ -37,7 +58,8 @@ def coverage(bib: Path, aux: Path | None, fmt: str, out: Path | None, top: int,
         path = out / f"report.{fmt}"
         write_atomic(path, render(report, fmt, title=title, figure=True))
     except OSError as exc:
-        raise click.ClickException(f"{out}: cannot write the report ({exc.strerror}); "
-                                   "choose a writable folder with --out") from None
+        raise click.ClickException(
+            f"{out}: cannot write the report ({exc.strerror}); choose a writable folder with --out"
+        ) from None
     for p in [path, *figures]:
         click.echo(f"wrote {p}")

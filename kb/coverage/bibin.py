@@ -27,7 +27,7 @@ _BARE_ID = re.compile(
 _DOI = re.compile(r"(10\.\d{4,9}/[^\s\"<>{}]+)", re.IGNORECASE)
 _YEAR = re.compile(r"(1[89]\d\d|20\d\d)")
 _AND = re.compile(r"\s+and\s+", re.IGNORECASE)
-# fields in which tools put an arXiv id (Scholar: journal; DBLP: volume; Zotero: note / url / eprint)
+# fields where tools put an arXiv id (Scholar: journal; DBLP: eprint; Zotero: note, url, doi)
 _ARXIV_FIELDS = (
     "eprint",
     "journal",

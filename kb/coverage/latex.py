@@ -113,8 +113,17 @@ def decode(text: str, keep_braces: bool = False) -> str:
     return " ".join(text.split())
 
 
+def fold_tokens(text: str) -> list[str]:
+    """The words of fold(text)."""
+    if text.isascii():
+        return text.lower().translate(_ASCII).split()
+    return fold(text).split()
+
+
 def fold(text: str) -> str:
-    """Lower-case ASCII with punctuation as single spaces: the form titles and names are compared in."""
+    """Lower-case ASCII, punctuation as single spaces: the form titles and names are compared in."""
+    if text.isascii():  # the common case, far faster than the Unicode path
+        return " ".join(text.lower().translate(_ASCII).split())
     # braces protect case in BibTeX; they never separate words
     text = unicodedata.normalize("NFKD", text.translate(_FOLD).replace("{", "").replace("}", ""))
     # combining accents vanish; any other non-ASCII character (dashes, quotes) separates words
@@ -123,6 +132,8 @@ def fold(text: str) -> str:
 
 
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
+# ASCII punctuation -> space; braces (BibTeX case protection) vanish
+_ASCII = {c: " " for c in range(128) if not chr(c).isalnum()} | {ord("{"): None, ord("}"): None}
 
 
 # letters NFKD does not decompose

@@ -1,15 +1,16 @@
-"""Resolve references to papers: DOI, arXiv id, exact title, then fuzzy title confirmed by author or year."""
+"""Resolve references to papers: DOI, arXiv id, exact title, then fuzzy title plus author/year."""
 
 from __future__ import annotations
 
+import gc
 import re
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
 
 from kb.coverage.bibin import BibEntry
-from kb.coverage.latex import fold
+from kb.coverage.latex import fold, fold_tokens
 
 # A fuzzy match needs this ratio (0-100) on whole normalised titles...
 FULL_RATIO = 90.0
@@ -19,6 +20,8 @@ MAIN_RATIO = 95.0
 MAIN_MIN_CHARS = 8
 # how many of the query's rarest tokens pull candidates from the inverted index
 RARE_TOKENS = 3
+# a one-word title ("SATA") pulls candidates from its token only when that token is this rare
+SINGLE_TOKEN_CAP = 200
 _STOP = frozenset(
     "a an the of for and or in on to with by from via is are be as at its it we our do does can "
     "towards toward into against using under through than not".split()
@@ -66,50 +69,84 @@ class _Rec:
     surnames: frozenset[str]
 
 
-@dataclass
 class Index:
     """An in-memory index of paper records for matching references."""
 
-    papers: list[Paper]
-    by_doi: dict[str, Paper] = field(default_factory=dict)
-    by_arxiv: dict[str, Paper] = field(default_factory=dict)
-    by_title: dict[str, list[_Rec]] = field(default_factory=lambda: defaultdict(list))
-    postings: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
-    recs: list[_Rec] = field(default_factory=list)
+    def __init__(self, papers: list[Paper]) -> None:
+        # a 100,000-paper index allocates millions of small objects; the cyclic GC would rescan
+        # them over and over (about a quarter of the build time) and none of them form cycles
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            self._build(papers)
+        finally:
+            if enabled:
+                gc.enable()
 
-    def __post_init__(self) -> None:
-        for i, p in enumerate(self.papers):
+    def _build(self, papers: list[Paper]) -> None:
+        self.papers = papers
+        # one id may name two records (the sources list some papers twice under two titles)
+        self.by_doi: dict[str, list[int]] = defaultdict(list)
+        self.by_arxiv: dict[str, list[int]] = defaultdict(list)
+        self.norms: list[str] = []
+        by_title: dict[str, list[int]] = defaultdict(list)
+        postings: dict[str, list[int]] = defaultdict(list)
+        for i, p in enumerate(papers):
             if p.doi:
-                self.by_doi.setdefault(p.doi.lower(), p)
+                self.by_doi[p.doi.lower()].append(i)
             if p.arxiv:
-                self.by_arxiv.setdefault(p.arxiv, p)
-            norm = fold(p.title)
-            rec = _Rec(p, norm, main_title(p.title), frozenset(surname(a) for a in p.authors))
-            self.recs.append(rec)
-            self.by_title[norm].append(rec)
-            for tok in set(norm.split()):
-                if tok not in _STOP:
-                    self.postings[tok].append(i)
-        self.by_title = dict(self.by_title)
-        self.postings = dict(self.postings)
+                self.by_arxiv[p.arxiv].append(i)
+            tokens = fold_tokens(p.title)
+            norm = " ".join(tokens)
+            self.norms.append(norm)
+            by_title[norm].append(i)
+            for tok in tokens:
+                postings[tok].append(i)
+        for tok in _STOP:
+            postings.pop(tok, None)
+        self.by_title = dict(by_title)
+        self.by_doi, self.by_arxiv = dict(self.by_doi), dict(self.by_arxiv)
+        # posting lists become sets only when a query needs them (few tokens are ever rare enough)
+        self.postings = dict(postings)
+        self._sets: dict[str, set[int]] = {}
+        # main titles and surnames are needed only for candidates: computed on first use
+        self._recs: dict[int, _Rec] = {}
+
+    def _rec(self, i: int) -> _Rec:
+        rec = self._recs.get(i)
+        if rec is None:
+            p = self.papers[i]
+            rec = _Rec(
+                p, self.norms[i], main_title(p.title), frozenset(surname(a) for a in p.authors)
+            )
+            self._recs[i] = rec
+        return rec
 
     def match(self, entry: BibEntry) -> Match | None:
         """The paper an entry refers to, with the method and score, or None."""
         if entry.doi and entry.doi in self.by_doi:
-            return Match(self.by_doi[entry.doi], "doi", 1.0)
+            return Match(self._closest(self.by_doi[entry.doi], entry.title), "doi", 1.0)
         if entry.arxiv and entry.arxiv in self.by_arxiv:
-            return Match(self.by_arxiv[entry.arxiv], "arxiv", 1.0)
+            return Match(self._closest(self.by_arxiv[entry.arxiv], entry.title), "arxiv", 1.0)
         if not entry.title:
             return None
         norm = fold(entry.title)
         first = surname(entry.authors[0]) if entry.authors else ""
         exact = self.by_title.get(norm)
         if exact:
+            recs = [self._rec(i) for i in exact]
             best = max(
-                exact, key=lambda r: (self._author_ok(r, first), self._year_ok(r, entry.year))
+                recs, key=lambda r: (self._author_ok(r, first), self._year_ok(r, entry.year))
             )
             return Match(best.paper, "title", 1.0)
         return self._fuzzy(entry, norm, first)
+
+    def _closest(self, ids: list[int], title: str) -> Paper:
+        """Of records sharing an identifier, the one whose title is nearest the reference's."""
+        if len(ids) == 1 or not title:
+            return self.papers[ids[0]]
+        norm = fold(title)
+        return self.papers[max(ids, key=lambda i: fuzz.ratio(norm, self.norms[i]))]
 
     @staticmethod
     def _author_ok(rec: _Rec, first: str) -> bool:
@@ -120,50 +157,92 @@ class Index:
         # an arXiv year and a venue year may differ by one
         return year is not None and rec.paper.year is not None and abs(rec.paper.year - year) <= 1
 
-    def _candidates(self, *texts: str) -> list[int]:
+    def _candidates(self, text: str) -> set[int]:
+        """Records sharing two of the text's three rarest indexed tokens (one may be a typo)."""
+        toks = sorted(
+            (t for t in set(text.split()) if t in self.postings),
+            key=lambda t: len(self.postings[t]),
+        )
+        lists = [self._set(t) for t in toks[:RARE_TOKENS]]
+        if len(lists) == 1:
+            return set(lists[0]) if len(lists[0]) <= SINGLE_TOKEN_CAP else set()
         found: set[int] = set()
-        for text in texts:
-            toks = [t for t in set(text.split()) if t in self.postings]
-            toks.sort(key=lambda t: len(self.postings[t]))
-            for tok in toks[:RARE_TOKENS]:
-                found.update(self.postings[tok])
-        return list(found)
+        for a in range(len(lists)):
+            for b in range(a + 1, len(lists)):
+                found |= lists[a] & lists[b]
+        return found
+
+    def _set(self, tok: str) -> set[int]:
+        found = self._sets.get(tok)
+        if found is None:
+            found = self._sets[tok] = set(self.postings[tok])
+        return found
 
     def _fuzzy(self, entry: BibEntry, norm: str, first: str) -> Match | None:
         main = main_title(entry.title)
-        cands = self._candidates(norm, main) if main != norm else self._candidates(norm)
+        cands = self._candidates(norm)
+        if main != norm:
+            cands |= self._candidates(main)
         if not cands:
             return None
-        recs = [self.recs[i] for i in cands]
+        ids = sorted(cands)
         best: Match | None = None
         # whole title against whole title, confirmed by the first author or the year
-        choices = [r.norm for r in recs] if len(norm) >= MAIN_MIN_CHARS else []
-        for _, score, j in process.extract(
-            norm, choices, scorer=fuzz.ratio, score_cutoff=FULL_RATIO, limit=5
-        ):
-            rec = recs[j]
-            if self._author_ok(rec, first) or self._year_ok(rec, entry.year):
-                best = Match(rec.paper, "fuzzy", round(score / 100, 4))
-                break
-        if best and best.score >= MAIN_RATIO / 100:
-            return best
-        # one side lacks the subtitle: compare it with the other's main title; needs the surname
-        if first:
-            for rec in recs:
-                if first not in rec.surnames:
-                    continue
-                if min(len(main), len(rec.main)) < MAIN_MIN_CHARS:
-                    # a short main title ("SATA") only counts when equal and the year agrees too
-                    dropped = (norm == rec.main != rec.norm) or (main == rec.norm != norm)
-                    if dropped and self._year_ok(rec, entry.year):
-                        best = best or Match(rec.paper, "fuzzy", MAIN_RATIO / 100)
-                    continue
-                score = max(
-                    fuzz.ratio(norm, rec.main) if rec.main != rec.norm else 0.0,
-                    fuzz.ratio(main, rec.norm) if main != norm else 0.0,
-                )
-                if score >= MAIN_RATIO and (best is None or score / 100 > best.score):
+        if len(norm) >= MAIN_MIN_CHARS:
+            choices = [self.norms[i] for i in ids]
+            for _, score, j in process.extract(
+                norm, choices, scorer=fuzz.ratio, score_cutoff=FULL_RATIO, limit=5
+            ):
+                rec = self._rec(ids[j])
+                if self._author_ok(rec, first) or self._year_ok(rec, entry.year):
                     best = Match(rec.paper, "fuzzy", round(score / 100, 4))
+                    break
+        if (best and best.score >= MAIN_RATIO / 100) or not first:
+            return best
+        # one side lacks the subtitle: compare it with the other's main title; needs the surname.
+        # rapidfuzz pre-filters the candidates in C; only survivors get a full record.
+        hits: set[int] = set()
+        if main != norm and len(main) >= MAIN_MIN_CHARS:  # the graph's title has no subtitle
+            hits.update(
+                ids[j]
+                for _, _, j in process.extract(
+                    main,
+                    [self.norms[i] for i in ids],
+                    scorer=fuzz.ratio,
+                    score_cutoff=MAIN_RATIO,
+                    limit=None,
+                )
+            )
+        if len(norm) >= MAIN_MIN_CHARS:  # the reference dropped the subtitle: compare prefixes
+            n = len(norm)
+            hits.update(
+                ids[j]
+                for _, _, j in process.extract(
+                    norm,
+                    [self.norms[i][:n] for i in ids],
+                    scorer=fuzz.ratio,
+                    score_cutoff=85,
+                    limit=None,
+                )
+            )
+        else:  # a short title ("SATA") can only be the other's main title, word for word
+            hits.update(i for i in ids if self.norms[i].startswith(norm + " "))
+        for i in sorted(hits):
+            rec = self._rec(i)
+            if first not in rec.surnames:
+                continue
+            if min(len(main), len(rec.main)) < MAIN_MIN_CHARS:
+                # a short main title only counts when equal and the year agrees too
+                dropped = (norm == rec.main != rec.norm) or (main == rec.norm != norm)
+                if dropped and self._year_ok(rec, entry.year):
+                    best = best or Match(rec.paper, "fuzzy", MAIN_RATIO / 100)
+                continue
+            score = max(
+                fuzz.ratio(norm, rec.main) if rec.main != rec.norm else 0.0,
+                fuzz.ratio(main, rec.norm) if main != norm else 0.0,
+            )
+            if score >= MAIN_RATIO and (best is None or score / 100 > best.score):
+                best = Match(rec.paper, "fuzzy", round(score / 100, 4))
         return best
 
     def match_all(self, entries: list[BibEntry]) -> list[Match | None]:

@@ -24,11 +24,37 @@ def sections(report: dict, figure: bool = False) -> list[tuple[str, list[Any]]]:
     label = lambda a: areas.get(a, {}).get("label", a)  # noqa: E731
     by = s.get("by_method", {})
     out: list[tuple[str, list[Any]]] = []
-    out.append(("Summary", [_table(["entries", "matched", "by DOI", "by arXiv id", "by title",
-                                    "by fuzzy title", "unmatched", "malformed"],
-                                   [[s["entries"], s["matched"], by.get("doi", 0), by.get("arxiv", 0),
-                                     by.get("title", 0), by.get("fuzzy", 0), s["unmatched"],
-                                     s["malformed"]]])]))
+    out.append(
+        (
+            "Summary",
+            [
+                _table(
+                    [
+                        "entries",
+                        "matched",
+                        "by DOI",
+                        "by arXiv id",
+                        "by title",
+                        "by fuzzy title",
+                        "unmatched",
+                        "malformed",
+                    ],
+                    [
+                        [
+                            s["entries"],
+                            s["matched"],
+                            by.get("doi", 0),
+                            by.get("arxiv", 0),
+                            by.get("title", 0),
+                            by.get("fuzzy", 0),
+                            s["unmatched"],
+                            s["malformed"],
+                        ]
+                    ],
+                )
+            ],
+        )
+    )
     cov = report["coverage"]
     touched = [c for c in cov if c["cited"]]
     blocks: list[Any] = [
@@ -37,23 +63,46 @@ def sections(report: dict, figure: bool = False) -> list[tuple[str, list[Any]]]:
     ]
     if figure:
         blocks.append({"figure": f"{FIGURE}.png", "svg": f"{FIGURE}.svg"})
-    blocks.append(_table(
-        ["model family", "area", "role", "cited", "in graph", "share"],
-        [[short_name(c.get("parent") or c["model_family"]), c.get("label", c["threat_type"]),
-          c.get("role", ""), c["cited"], c["total"], f"{c['cited'] / c['total']:.0%}"] for c in cov],
-    ))
+    blocks.append(
+        _table(
+            ["model family", "area", "role", "cited", "in graph", "share"],
+            [
+                [
+                    short_name(c.get("parent") or c["model_family"]),
+                    c.get("label", c["threat_type"]),
+                    c.get("role", ""),
+                    c["cited"],
+                    c["total"],
+                    f"{c['cited'] / c['total']:.0%}",
+                ]
+                for c in cov
+            ],
+        )
+    )
     out.append(("Coverage by model family and threat type", blocks))
-    out.append(("Attacks without defenses, defenses without attacks",
-                [[u["message"] for u in report.get("unanswered", [])] or ["None: every cited attack "
-                 "area has a cited defense area, and the reverse."]]))
-    miss: list[Any] = ["Per area the bibliography touches: the graph's papers it does not cite, "
-                       "most linked first (methods, datasets, areas), then most recent."]
+    out.append(
+        (
+            "Attacks without defenses, defenses without attacks",
+            [
+                [u["message"] for u in report.get("unanswered", [])]
+                or ["None: every cited attack area has a cited defense area, and the reverse."]
+            ],
+        )
+    )
+    miss: list[Any] = [
+        "Per area the bibliography touches: the graph's papers it does not cite, "
+        "most linked first (methods, datasets, areas), then most recent."
+    ]
     current = None
     rows: list[list[Any]] = []
     for m in report["missing"] + [None]:
         if (m is None or m["area"] != current) and current is not None:
             n = next((c for c in cov if c["threat_type"] == current), None)
-            head = f"**{label(current)}** ({n['cited']} of {n['total']} cited)" if n else label(current)
+            head = (
+                f"**{label(current)}** ({n['cited']} of {n['total']} cited)"
+                if n
+                else label(current)
+            )
             miss += [head, _table(["paper", "title", "year", "links"], rows)]
             rows = []
         if m is None:
@@ -61,21 +110,49 @@ def sections(report: dict, figure: bool = False) -> list[tuple[str, list[Any]]]:
         current = m["area"]
         rows.append([m["id"], m["title"], m["year"], m.get("links", "")])
     if len(miss) == 1:
-        miss.append("Nothing: the bibliography touches no area, or cites every paper in those it touches.")
+        miss.append(
+            "Nothing: the bibliography touches no area, or cites every paper in those it touches."
+        )
     out.append(("Papers in these areas that you do not cite", miss))
     fuzzy = [e for e in report["entries"] if e["match"] and e["match"]["method"] == "fuzzy"]
     if fuzzy:
-        out.append(("Fuzzy matches (worth a glance)", [_table(
-            ["key", "your title", "matched paper", "score"],
-            [[e["key"], e["title"], f"{e['match']['id']}: {e['match']['title']}", e["match"]["score"]]
-             for e in fuzzy])]))
+        out.append(
+            (
+                "Fuzzy matches (worth a glance)",
+                [
+                    _table(
+                        ["key", "your title", "matched paper", "score"],
+                        [
+                            [
+                                e["key"],
+                                e["title"],
+                                f"{e['match']['id']}: {e['match']['title']}",
+                                e["match"]["score"],
+                            ]
+                            for e in fuzzy
+                        ],
+                    )
+                ],
+            )
+        )
     unmatched = [e for e in report["entries"] if not e["match"]]
-    out.append((f"Unmatched entries ({len(unmatched)})", [
-        _table(["key", "title"], [[e["key"], e["title"]] for e in unmatched]) if unmatched
-        else "Every entry matched a paper in the graph."]))
+    out.append(
+        (
+            f"Unmatched entries ({len(unmatched)})",
+            [
+                _table(["key", "title"], [[e["key"], e["title"]] for e in unmatched])
+                if unmatched
+                else "Every entry matched a paper in the graph."
+            ],
+        )
+    )
     if report["malformed"]:
-        out.append(("Malformed entries (skipped)", [_table(
-            ["line", "error"], [[b["line"], b["error"]] for b in report["malformed"]])]))
+        out.append(
+            (
+                "Malformed entries (skipped)",
+                [_table(["line", "error"], [[b["line"], b["error"]] for b in report["malformed"]])],
+            )
+        )
     return out
 
 
@@ -103,16 +180,21 @@ def to_markdown(report: dict, title: str = "Coverage report", figure: bool = Fal
     return "\n".join(lines).rstrip() + "\n"
 
 
-_CSS = """body{font:15px/1.45 system-ui,sans-serif;max-width:70rem;margin:2rem auto;padding:0 1rem;color:#222}
-table{border-collapse:collapse;margin:.5rem 0 1.2rem}td,th{border:1px solid #ccc;padding:.25rem .5rem;
+_CSS = """body{font:15px/1.45 system-ui,sans-serif;max-width:70rem;margin:2rem auto;
+padding:0 1rem;color:#222}table{border-collapse:collapse;margin:.5rem 0 1.2rem}
+td,th{border:1px solid #ccc;padding:.25rem .5rem;
 text-align:left;vertical-align:top}th{background:#f3f3f3}img{max-width:100%}h2{margin-top:2rem}"""
 
 
 def to_html(report: dict, title: str = "Coverage report", figure: bool = False) -> str:
     """The report as one self-contained HTML page (the figure is linked when written beside it)."""
     esc = html.escape
-    parts = ["<!doctype html>", '<html lang="en"><head><meta charset="utf-8">',
-             f"<title>{esc(title)}</title><style>{_CSS}</style></head><body>", f"<h1>{esc(title)}</h1>"]
+    parts = [
+        "<!doctype html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        f"<title>{esc(title)}</title><style>{_CSS}</style></head><body>",
+        f"<h1>{esc(title)}</h1>",
+    ]
     for heading, blocks in sections(report, figure):
         parts.append(f"<h2>{esc(heading)}</h2>")
         for b in blocks:
@@ -120,7 +202,7 @@ def to_html(report: dict, title: str = "Coverage report", figure: bool = False) 
                 text = esc(b)
                 if text.startswith("**") and "**" in text[2:]:
                     end = text.index("**", 2)
-                    text = f"<strong>{text[2:end]}</strong>{text[end + 2:]}"
+                    text = f"<strong>{text[2:end]}</strong>{text[end + 2 :]}"
                 parts.append(f"<p>{text}</p>")
             elif isinstance(b, list):
                 parts.append("<ul>" + "".join(f"<li>{esc(x)}</li>" for x in b) + "</ul>")
@@ -128,7 +210,9 @@ def to_html(report: dict, title: str = "Coverage report", figure: bool = False) 
                 parts.append(f'<p><img src="{esc(b["svg"])}" alt="Coverage heatmap"></p>')
             else:
                 head = "".join(f"<th>{esc(c)}</th>" for c in b["table"])
-                body = "".join("<tr>" + "".join(f"<td>{esc(c)}</td>" for c in r) + "</tr>" for r in b["rows"])
+                body = "".join(
+                    "<tr>" + "".join(f"<td>{esc(c)}</td>" for c in r) + "</tr>" for r in b["rows"]
+                )
                 parts.append(f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
     parts.append("</body></html>")
     return "\n".join(parts) + "\n"
@@ -182,7 +266,7 @@ def heatmap_grid(report: dict) -> tuple[list[str], list[str], list[list[tuple[in
 
 
 def write_heatmap(report: dict, out_dir: Path) -> list[Path]:
-    """coverage.png and coverage.svg: share of each (family, threat kind x role) cell that is cited."""
+    """coverage.png and coverage.svg: the cited share of each (family, kind x role) cell."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -197,10 +281,18 @@ def write_heatmap(report: dict, out_dir: Path) -> list[Path]:
     for i, r in enumerate(grid):
         for j, c in enumerate(r):
             if c is not None:
-                ax.text(j, i, f"{c[0]}/{c[1]}", ha="center", va="center", fontsize=7,
-                        color="white" if c[1] and c[0] / c[1] > 0.6 else "#222")
-    ax.set_xticks(range(len(cols)), [k.replace("-", " ") for k in cols], rotation=60, ha="right",
-                  fontsize=8)
+                ax.text(
+                    j,
+                    i,
+                    f"{c[0]}/{c[1]}",
+                    ha="center",
+                    va="center",
+                    fontsize=7,
+                    color="white" if c[1] and c[0] / c[1] > 0.6 else "#222",
+                )
+    ax.set_xticks(
+        range(len(cols)), [k.replace("-", " ") for k in cols], rotation=60, ha="right", fontsize=8
+    )
     ax.set_yticks(range(len(rows)), rows, fontsize=9)
     ax.set_title("Cited / papers in the graph, per model family and threat type", fontsize=10)
     fig.colorbar(im, ax=ax, fraction=0.025, pad=0.01, label="share cited")

@@ -1,7 +1,8 @@
-"""Build the coverage report (a plain dict, the stable JSON shape) from entries, matches and the graph."""
+"""Build the coverage report (a plain dict in the stable JSON shape) from entries and the graph."""
 
 from __future__ import annotations
 
+import heapq
 from collections import Counter, defaultdict
 from pathlib import Path
 
@@ -48,31 +49,42 @@ def build_report(
     for area in _area_order(areas):
         total = len(in_area.get(area.id, ()))
         if total:
-            coverage.append({
-                "model_family": area.family,
-                "threat_type": area.id,
-                "cited": cited_in.get(area.id, 0),
-                "total": total,
-                "label": area.name,
-                "role": area.role,
-                "kind": area.kind,
-                "parent": area.parent,
-            })
+            coverage.append(
+                {
+                    "model_family": area.family,
+                    "threat_type": area.id,
+                    "cited": cited_in.get(area.id, 0),
+                    "total": total,
+                    "label": area.name,
+                    "role": area.role,
+                    "kind": area.kind,
+                    "parent": area.parent,
+                }
+            )
 
     touched = [a for a in _area_order(areas) if cited_in.get(a.id)]
     missing = []
     for area in touched:
-        gaps = [p for p in in_area[area.id] if p.id not in cited]
-        # most-linked first (methods, datasets, areas), then most recent, then title for stability
-        gaps.sort(key=lambda p: (-p.links, -(p.year or 0), p.title.lower()))
-        for p in gaps[:top]:
-            missing.append({"area": area.id, "id": p.id, "title": p.title, "year": p.year,
-                            "links": p.links, "arxiv": p.arxiv})
+        gaps = (p for p in in_area[area.id] if p.id not in cited)
+        # most-linked first (methods, datasets, areas), then most recent, then id for stability
+        for p in heapq.nsmallest(top, gaps, key=lambda p: (-p.links, -(p.year or 0), p.id)):
+            missing.append(
+                {
+                    "area": area.id,
+                    "id": p.id,
+                    "title": p.title,
+                    "year": p.year,
+                    "links": p.links,
+                    "arxiv": p.arxiv,
+                }
+            )
 
     return {
         "summary": {
             "entries": len(entries),
-            "matched": len(cited_keys := [e.key for e, m in zip(entries, matches, strict=True) if m]),
+            "matched": len(
+                cited_keys := [e.key for e, m in zip(entries, matches, strict=True) if m]
+            ),
             "unmatched": len(entries) - len(cited_keys),
             "malformed": len(malformed),
             "by_method": {k: by_method.get(k, 0) for k in METHODS},
@@ -87,8 +99,16 @@ def build_report(
         "coverage": coverage,
         "missing": missing,
         "unanswered": _unanswered(areas, cited_in),
-        "areas": {a.id: {"label": a.name, "role": a.role, "kind": a.kind, "family": a.family,
-                         "parent": a.parent or a.family} for a in _area_order(areas)},
+        "areas": {
+            a.id: {
+                "label": a.name,
+                "role": a.role,
+                "kind": a.kind,
+                "family": a.family,
+                "parent": a.parent or a.family,
+            }
+            for a in _area_order(areas)
+        },
     }
 
 
@@ -107,16 +127,28 @@ def _unanswered(areas: dict[str, Area], cited_in: dict[str, int]) -> list[dict]:
             others = [d for d in defenders[area.id] if not cited_in.get(d.id)]
             if len(others) == len(defenders[area.id]):
                 names = " or ".join(d.name for d in sorted(others, key=lambda a: a.order))
-                rows.append({"area": area.id, "cited": n, "direction": "attack-without-defense",
-                             "uncited": [d.id for d in others],
-                             "message": f"cites {n} {_papers(n)} on {area.name} and none on {names}"})
+                rows.append(
+                    {
+                        "area": area.id,
+                        "cited": n,
+                        "direction": "attack-without-defense",
+                        "uncited": [d.id for d in others],
+                        "message": f"cites {n} {_papers(n)} on {area.name} and none on {names}",
+                    }
+                )
         if area.answers:
             others = [areas[a] for a in area.answers if a in areas and not cited_in.get(a)]
             if others and len(others) == len(area.answers):
                 names = " or ".join(a.name for a in sorted(others, key=lambda a: a.order))
-                rows.append({"area": area.id, "cited": n, "direction": "defense-without-attack",
-                             "uncited": [a.id for a in others],
-                             "message": f"cites {n} {_papers(n)} on {area.name} and none on {names}"})
+                rows.append(
+                    {
+                        "area": area.id,
+                        "cited": n,
+                        "direction": "defense-without-attack",
+                        "uncited": [a.id for a in others],
+                        "message": f"cites {n} {_papers(n)} on {area.name} and none on {names}",
+                    }
+                )
     return rows
 
 
@@ -124,11 +156,17 @@ def _papers(n: int) -> str:
     return "paper" if n == 1 else "papers"
 
 
-def read_input(bib_path: Path, aux_path: Path | None = None) -> tuple[list[BibEntry], list[Malformed]]:
-    """Entries (restricted to the cited ones when an .aux or id list is given) and malformed blocks."""
+def read_input(
+    bib_path: Path, aux_path: Path | None = None
+) -> tuple[list[BibEntry], list[Malformed]]:
+    """Entries (only the cited ones when an .aux or id list is given) and malformed blocks."""
     entries, malformed = read_references(Path(bib_path))
     if not entries:
-        first = f"; first problem at line {malformed[0].line}: {malformed[0].error}" if malformed else ""
+        first = (
+            f"; first problem at line {malformed[0].line}: {malformed[0].error}"
+            if malformed
+            else ""
+        )
         raise click.ClickException(
             f"{bib_path}: no reference could be read ({len(malformed)} malformed){first}; "
             "give a BibTeX file or a list of DOIs / arXiv ids, one a line"

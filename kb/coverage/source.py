@@ -69,7 +69,9 @@ def _value(term: object) -> str:
 
 def _query(store: pyoxigraph.Store, name: str) -> list:
     text = (HERE / name).read_text(encoding="utf-8")
-    return list(store.query(SPARQL_PREFIXES + text))
+    result = store.query(SPARQL_PREFIXES + text)
+    assert isinstance(result, pyoxigraph.QuerySolutions), name  # both files are SELECT queries
+    return list(result)
 
 
 def papers_from_store(store: pyoxigraph.Store) -> list[Paper]:

@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (a data table of titles and author lists)
 """Regenerate the coverage fixtures (deterministic) from the survey's paper list in ../shared/data.
 
 Run from the repository root: `python tests/data/coverage/make_fixtures.py`. Writes labelled.bib and
@@ -406,7 +407,7 @@ def load_list() -> list[dict]:
         etal = "others" in raw or "et al" in raw
         raw = raw.replace("**and others**", "").replace("*et al.*", "").replace("**and**", "")
         parts = [p.strip() for p in raw.split(",") if p.strip()]
-        authors = list(zip(parts[0::2], parts[1::2] + [""] * len(parts)))
+        authors = list(zip(parts[0::2], parts[1::2] + [""] * len(parts), strict=False))
         venue = lines[i + 2].strip()[2:].strip()
         ym = re.search(r"(\d{4})\.?\s*$", venue)
         am = re.search(r"arXiv:(\d{4}\.\d{4,5})", venue)
