@@ -1,0 +1,471 @@
+"""Scale benchmark: load, named queries, coverage and SQLite export on synthetic graphs.
+
+    python scripts/bench_scale.py --sizes 10000 100000 1000000 [--engines rdflib oxigraph-mem
+        oxigraph-disk] [--work /tmp/kb-scale] [--repeat 3] [--out BENCHMARKS.md]
+
+Every measurement runs in a child process (so peak memory is that measurement's own, read with
+resource.getrusage), under a time limit and a resident-memory limit; a query that overruns is
+recorded as such and the child restarts after it. Results accumulate in WORK/results.json, keyed
+by size and engine, and BENCHMARKS.md is rendered from everything in it, so sizes and engines can
+be run at different times. Synthetic graphs come from scripts/synth.py (made when missing).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import queue
+import resource
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from kb.vocab import SPARQL_PREFIXES  # noqa: E402
+
+ENGINES = ("rdflib", "oxigraph-mem", "oxigraph-disk")
+
+
+def peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def emit(**event) -> None:
+    print(json.dumps(event), flush=True)
+
+
+# ---------------------------------------------------------------- child side
+
+
+def _open(engine: str, nt: Path, store_dir: Path, build: bool):
+    """Load or open the graph; emits the load (or open) event and returns the engine's source."""
+    t0 = time.perf_counter()
+    if engine == "rdflib":
+        import rdflib
+
+        g = rdflib.Graph()
+        g.parse(str(nt), format="nt")
+        emit(event="load", seconds=time.perf_counter() - t0, triples=len(g), peak_mb=peak_mb())
+        return g
+    import pyoxigraph as ox
+
+    if engine == "oxigraph-mem":
+        store = ox.Store()
+        store.bulk_load(path=str(nt), format=ox.RdfFormat.N_TRIPLES)
+        emit(event="load", seconds=time.perf_counter() - t0, triples=len(store), peak_mb=peak_mb())
+        return store
+    if build:
+        store = ox.Store(str(store_dir))
+        store.bulk_load(path=str(nt), format=ox.RdfFormat.N_TRIPLES)
+        store.flush()
+        seconds = time.perf_counter() - t0
+        size = sum(f.stat().st_size for f in store_dir.rglob("*") if f.is_file())
+        emit(
+            event="load", seconds=seconds, triples=len(store), peak_mb=peak_mb(), disk_mb=size / 1e6
+        )
+        del store
+        t0 = time.perf_counter()
+    store = ox.Store.read_only(str(store_dir))
+    emit(event="open", seconds=time.perf_counter() - t0, peak_mb=peak_mb())
+    return store
+
+
+def _timed(fn, repeat: int) -> tuple[float, int]:
+    """Median seconds over `repeat` runs (one run when the first takes over 10 s) and the rows."""
+    times, n = [], 0
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        n = fn()
+        times.append(time.perf_counter() - t0)
+        if times[0] > 10:
+            break
+    return statistics.median(times), n
+
+
+# The real GCG method and its paper are templates in a synthetic graph, not members of it: point
+# the queries that take one resource at a synthetic method and paper drawn from them (untimed).
+PICKS = {
+    "method": "SELECT ?x WHERE { ?x a kb:Method ; rdfs:label ?l "
+    'FILTER(STRSTARTS(?l, "GCG-")) } LIMIT 1',
+    "item": "SELECT ?x WHERE { ?m a kb:Method ; rdfs:label ?l ; kb:proposedIn ?x "
+    'FILTER(STRSTARTS(?l, "GCG-")) } LIMIT 1',
+}
+
+
+def _synthetic_params(src) -> dict[str, str]:
+    from kb.sparql import run_text
+
+    engine = "oxigraph" if type(src).__module__.startswith("pyoxigraph") else "rdflib"
+    out = {}
+    for param, query in PICKS.items():
+        rows = run_text(SPARQL_PREFIXES + query, engine=engine, source=src, compact_iris=False)
+        if rows:
+            out[param] = rows[0]["x"]
+    return out
+
+
+def child(spec: dict) -> None:
+    """Run the measurements in `spec` in this process, one JSON line per result."""
+    from kb.sparql import get_query, run_named
+
+    engine = spec["engine"]
+    src = _open(engine, Path(spec["nt"]), Path(spec["store_dir"]), spec["build"])
+    ox_engine = "rdflib" if engine == "rdflib" else "oxigraph"
+    params = _synthetic_params(src)
+    for name in spec["queries"]:
+        emit(event="start", name=name)
+        bound = {k: v for k, v in params.items() if k in {p.name for p in get_query(name).params}}
+        secs, n = _timed(
+            lambda n=name, b=bound: len(run_named(n, b, engine=ox_engine, source=src)),
+            spec["repeat"],
+        )
+        emit(event="query", name=name, median=secs, rows=n)
+    if engine != "rdflib" and spec.get("coverage"):
+        emit(event="start", name="coverage")
+        from kb.coverage import build_report
+        from kb.coverage.bibin import read_references
+        from kb.coverage.source import areas_from_store, papers_from_store
+
+        t0 = time.perf_counter()
+        papers = papers_from_store(src)
+        areas = areas_from_store(src)
+        t1 = time.perf_counter()
+        entries, malformed = read_references(Path(spec["bib"]))
+        report = build_report(entries, malformed, papers, areas)
+        t2 = time.perf_counter()
+        emit(
+            event="coverage",
+            records=t1 - t0,
+            match=t2 - t1,
+            entries=len(entries),
+            matched=report["summary"]["matched"],
+        )
+    if spec.get("export"):
+        emit(event="start", name="export")
+        try:
+            from kb import export
+        except ImportError:
+            emit(event="export", error="kb.export has not landed")
+        else:
+            out = Path(tempfile.mkdtemp(dir=spec["work"])) / "kb.sqlite"
+            t0 = time.perf_counter()
+            export.export_sqlite(src, out)
+            emit(event="export", seconds=time.perf_counter() - t0, mb=out.stat().st_size / 1e6)
+    emit(event="done", peak_mb=peak_mb())
+
+
+# ---------------------------------------------------------------- parent side
+
+
+def rss_mb(pid: int) -> float:
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def run_child(spec: dict, first_timeout: float, step_timeout: float, mem_mb: float) -> list[dict]:
+    """Run a child and collect its events; stop it on a time or memory overrun (an event too)."""
+    proc = subprocess.Popen(
+        [sys.executable, __file__, "--child", json.dumps(spec)],
+        stdout=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    lines: queue.Queue = queue.Queue()
+
+    def pump() -> None:  # a thread, so the parent can watch time and memory while it waits
+        for text in proc.stdout:
+            lines.put(text)
+        lines.put(None)
+
+    threading.Thread(target=pump, daemon=True).start()
+    events: list[dict] = []
+    deadline = time.monotonic() + first_timeout
+    current = "load"
+    while True:
+        try:
+            line = lines.get(timeout=0.2)
+        except queue.Empty:
+            line = ""
+        if line is None:
+            proc.wait()
+            break
+        if line:
+            ev = json.loads(line)
+            events.append(ev)
+            if ev["event"] != "start":
+                print(f"    {ev}", file=sys.stderr)
+            current = ev.get("name", current) if ev["event"] == "start" else current
+            deadline = time.monotonic() + step_timeout
+            continue
+        rss = rss_mb(proc.pid)
+        over = "time" if time.monotonic() > deadline else "memory" if rss > mem_mb else None
+        if over:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+            limit = (
+                f"{first_timeout if current == 'load' else step_timeout:.0f} s"
+                if over == "time"
+                else f"{mem_mb:.0f} MB RSS"
+            )
+            events.append({"event": "overrun", "name": current, "limit": limit, "kind": over})
+            print(f"    stopped: {current} exceeded {limit}", file=sys.stderr)
+            break
+    if proc.returncode not in (0, -9) and not any(e["event"] == "overrun" for e in events):
+        events.append(
+            {
+                "event": "overrun",
+                "name": current,
+                "limit": f"exit {proc.returncode}",
+                "kind": "crash",
+            }
+        )
+    return events
+
+
+def measure(n: int, engine: str, args, names: list[str]) -> dict:
+    """All measurements for one size and engine."""
+    nt, bib = args.work / f"synth-{n}.nt", args.work / f"synth-{n}.bib"
+    if not nt.exists():
+        subprocess.run(
+            [
+                sys.executable,
+                str(ROOT / "scripts" / "synth.py"),
+                str(n),
+                str(args.work),
+                "--bib",
+                "2000",
+            ],
+            check=True,
+        )
+    store_dir = args.work / f"store-{n}"
+    result: dict = {"size": n, "engine": engine, "queries": {}, "overruns": []}
+    todo, build = list(names), engine == "oxigraph-disk"
+    if build and store_dir.exists():
+        subprocess.run(["rm", "-rf", str(store_dir)], check=True)
+    extras = {"coverage": True, "export": True}
+    for _attempt in range(args.max_restarts + 1):
+        spec = {
+            "engine": engine,
+            "nt": str(nt),
+            "bib": str(bib),
+            "store_dir": str(store_dir),
+            "build": build,
+            "queries": todo,
+            "repeat": args.repeat,
+            "work": str(args.work),
+            **extras,
+        }
+        events = run_child(spec, args.load_timeout, args.query_timeout, args.mem_limit)
+        for ev in events:
+            kind = ev["event"]
+            if kind in ("load", "open") and kind not in result:
+                result[kind] = ev
+            elif kind == "query":
+                result["queries"][ev["name"]] = {"median": ev["median"], "rows": ev["rows"]}
+            elif kind in ("coverage", "export"):
+                result[kind] = ev
+            elif kind == "overrun":
+                result["overruns"].append(ev)
+                if ev["name"] in todo:
+                    result["queries"][ev["name"]] = {"overrun": ev["limit"]}
+                elif ev["name"] in ("coverage", "export"):
+                    result[ev["name"]] = {"overrun": ev["limit"]}
+            elif kind == "done":
+                result["peak_mb"] = ev["peak_mb"]
+        build = False
+        if "load" not in result or not any(e["event"] == "overrun" for e in events):
+            break
+        todo = [q for q in todo if q not in result["queries"]]
+        extras = {k: k not in result for k in extras}
+        if not todo and not any(extras.values()):
+            break
+    return result
+
+
+def machine() -> dict:
+    cpu = next(
+        (
+            ln.split(":", 1)[1].strip()
+            for ln in open("/proc/cpuinfo")
+            if ln.startswith("model name")
+        ),
+        "?",
+    )
+    mem = next((int(ln.split()[1]) for ln in open("/proc/meminfo") if ln.startswith("MemTotal")), 0)
+    import pyoxigraph
+    import rdflib
+
+    return {
+        "cpu": cpu,
+        "cores": len(os.sched_getaffinity(0)),
+        "ram_gib": round(mem / 2**20, 1),
+        "os": platform.platform(),
+        "python": platform.python_version(),
+        "rdflib": rdflib.__version__,
+        "pyoxigraph": pyoxigraph.__version__,
+        "load_average": os.getloadavg(),
+        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+    }
+
+
+def _fmt(x, unit="s") -> str:
+    if x is None:
+        return "–"
+    if isinstance(x, dict):
+        if "overrun" in x:
+            return f"> {x['overrun']}"
+        x = x.get("median", x.get("seconds"))
+        if x is None:
+            return "–"
+    if unit == "s":
+        return f"{x * 1000:.0f} ms" if x < 1 else f"{x:.1f} s" if x < 100 else f"{x:.0f} s"
+    return f"{x:,.0f}"
+
+
+def _ratio(a, b) -> str:
+    try:
+        return f"{a['median'] / b['median']:.1f}×"
+    except (TypeError, KeyError, ZeroDivisionError):
+        return "–"
+
+
+def _row(by: dict, cols: list[str], label: str, get, unit: str = "s", ratio: bool = False) -> str:
+    cells = " | ".join(_fmt(get(by[e]), unit) for e in cols)
+    r1 = r2 = "–"
+    if ratio and by["oxigraph-mem"]:
+        if by["rdflib"]:
+            r1 = _ratio(get(by["rdflib"]), get(by["oxigraph-mem"]))
+        if by["oxigraph-disk"]:
+            r2 = _ratio(get(by["oxigraph-disk"]), get(by["oxigraph-mem"]))
+    return f"| {label} | {cells} | {r1} | {r2} |"
+
+
+def _load_of(r: dict):
+    if "load" in r:
+        return {"median": r["load"]["seconds"]}
+    over = next((o for o in r["overruns"] if o["name"] == "load"), None)
+    return {"overrun": over["limit"] + (" RSS" if "MB" in over["limit"] else "")} if over else None
+
+
+def _step(r: dict, key: str, field: str | None = None):
+    got = r.get(key)
+    if not got or "error" in got:
+        return None
+    if "overrun" in got:
+        return got
+    return {"median": got[field or "seconds"]}
+
+
+def render(saved: dict, load: dict | None) -> str:
+    """BENCHMARKS.md from the accumulated results."""
+    m = saved.get("machine", {})
+    out = [
+        "# Benchmarks",
+        "",
+        "Written by `scripts/bench_scale.py` (scale) and `scripts/load_serve.py` (HTTP load); "
+        "rerun them to refresh. Figures are medians of 3 runs (1 run when the first takes over "
+        "10 s); peak memory is the measuring process's own maximum resident set "
+        "(`resource.getrusage`). Graphs are synthetic (`scripts/synth.py N`): the real taxonomy "
+        "plus N papers drawn from real papers as templates, about 60 triples per paper with its "
+        "methods, authors, author list, datasets and models. Query times include turning the "
+        "rows into Python values, as `kb query` does (`kb.sparql.run_named`).",
+        "",
+        "## Machine",
+        "",
+        f"- CPU: {m.get('cpu', '?')}, {m.get('cores', '?')} cores available; "
+        f"RAM {m.get('ram_gib', '?')} GiB (shared with other jobs while measuring)",
+        f"- {m.get('os', '?')}; Python {m.get('python', '?')}; rdflib {m.get('rdflib', '?')}; "
+        f"pyoxigraph {m.get('pyoxigraph', '?')}",
+        f"- last run {m.get('date', '?')}; load average then "
+        f"{', '.join(f'{x:.1f}' for x in m.get('load_average', []))}",
+        "",
+    ]
+    if load:
+        out += ["## HTTP load (`kb serve`, loopback)", "", load["markdown"], ""]
+    runs = saved.get("runs", {})
+    for n in sorted({r["size"] for r in runs.values()}):
+        by = {e: runs.get(f"{n}/{e}") for e in ENGINES}
+        cols = [e for e in ENGINES if by[e]]
+        head = "| | " + " | ".join(cols) + " | rdflib ÷ oxigraph-mem | disk ÷ mem |"
+        out += [f"## {n:,} papers", "", head, "|---" * (len(cols) + 3) + "|"]
+        row = lambda *a, **k: out.append(_row(by, cols, *a, **k))  # noqa: E731, B023
+        row("triples", lambda r: r.get("load", {}).get("triples"), unit="n")
+        row("load / import", _load_of, ratio=True)
+        row("peak memory after load (MB)", lambda r: r.get("load", {}).get("peak_mb"), unit="n")
+        row("peak memory, whole run (MB)", lambda r: r.get("peak_mb"), unit="n")
+        row("store on disk (MB)", lambda r: r.get("load", {}).get("disk_mb"), unit="n")
+        row("open prebuilt store", lambda r: r.get("open", {}).get("seconds"))
+        for q in sorted({q for e in cols for q in by[e]["queries"]}):
+            row(f"`{q}`", lambda r, q=q: r["queries"].get(q), ratio=True)
+        row("coverage: paper records", lambda r: _step(r, "coverage", "records"))
+        row("coverage: match 2,000 entries", lambda r: _step(r, "coverage", "match"))
+        row("SQLite export", lambda r: _step(r, "export"))
+        notes = sorted(
+            {r["export"]["error"] for r in by.values() if r and "error" in r.get("export", {})}
+        )
+        out += [""] + ([f"Not measured: {'; '.join(notes)}.", ""] if notes else [])
+    return "\n".join(out) + "\n"
+
+
+def main() -> None:
+    if len(sys.argv) > 2 and sys.argv[1] == "--child":
+        child(json.loads(sys.argv[2]))
+        return
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
+    ap.add_argument("--engines", nargs="+", default=list(ENGINES), choices=ENGINES)
+    ap.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "kb-scale")
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--load-timeout", type=float, default=300)
+    ap.add_argument("--query-timeout", type=float, default=120)
+    ap.add_argument(
+        "--mem-limit", type=float, default=10_240, help="MB of RSS before a child is stopped"
+    )
+    ap.add_argument("--max-restarts", type=int, default=3)
+    ap.add_argument("--queries", nargs="*", help="only these named queries")
+    ap.add_argument("--out", type=Path, default=ROOT / "BENCHMARKS.md")
+    ap.add_argument(
+        "--render-only", action="store_true", help="rewrite BENCHMARKS.md from results.json"
+    )
+    args = ap.parse_args()
+    args.work.mkdir(parents=True, exist_ok=True)
+    results_path = args.work / "results.json"
+    saved = json.loads(results_path.read_text()) if results_path.exists() else {"runs": {}}
+    if not args.render_only:
+        from kb.sparql import list_queries
+
+        names = args.queries or [q.name for q in list_queries()]
+        saved["machine"] = machine()
+        for n in args.sizes:
+            for engine in args.engines:
+                print(f"N={n} {engine}", file=sys.stderr)
+                saved["runs"][f"{n}/{engine}"] = measure(n, engine, args, names)
+                tmp = results_path.with_suffix(".tmp")
+                tmp.write_text(json.dumps(saved, indent=1))
+                os.replace(tmp, results_path)
+    load_path = args.work / "load.json"
+    load = json.loads(load_path.read_text()) if load_path.exists() else None
+    text = render(saved, load)
+    tmp = args.out.with_suffix(".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, args.out)
+    print(f"wrote {args.out}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
