@@ -1,4 +1,4 @@
-"""The graph's main tables as rows: one .rq file per table, shared by the exports and the gap analysis."""
+"""The graph's main tables as rows: one .rq file per table, shared by exports and gap analysis."""
 
 from __future__ import annotations
 
@@ -24,44 +24,95 @@ class TableSpec:
     pk: tuple[str, ...]
     description: str
     foreign_keys: dict[str, str] = field(default_factory=dict)
-    # columns holding several IRIs, returned by GROUP_CONCAT; stored as "a; b"
+    # columns holding several values, returned by GROUP_CONCAT(...; separator="|"); kept as "a; b"
     multi: tuple[str, ...] = ()
 
 
 # In dependency order: a table's foreign keys point only at tables before it (or at itself).
 SPECS: tuple[TableSpec, ...] = (
-    TableSpec("concepts", ("id",), "Taxonomy concepts: families, threat types, categories, subcategories.",
-              {"parent": "concepts", "family": "concepts"}, ("access_level",)),
-    TableSpec("papers", ("id",), "Papers (BibTeX keys) with year, venue and identifiers."),
+    TableSpec(
+        "concepts",
+        ("id",),
+        "Taxonomy concepts: families, threat types, categories, subcategories.",
+        {"parent": "concepts", "family": "concepts"},
+        ("access_level",),
+    ),
+    TableSpec(
+        "papers",
+        ("id",),
+        "Papers (BibTeX keys) with year, venue and identifiers.",
+        multi=("survey_ref",),
+    ),
     TableSpec("authors", ("id",), "Persons who wrote the papers."),
-    TableSpec("paper_authors", ("paper_id", "author_id"), "Authorship, with the position in the author list.",
-              {"paper_id": "papers", "author_id": "authors"}),
-    TableSpec("paper_concepts", ("paper_id", "concept_id"), "The concepts each paper is classified under.",
-              {"paper_id": "papers", "concept_id": "concepts"}),
+    TableSpec(
+        "paper_authors",
+        ("paper_id", "author_id"),
+        "Authorship, with the position in the author list.",
+        {"paper_id": "papers", "author_id": "authors"},
+    ),
+    TableSpec(
+        "paper_concepts",
+        ("paper_id", "concept_id"),
+        "The concepts each paper is classified under.",
+        {"paper_id": "papers", "concept_id": "concepts"},
+    ),
     TableSpec("models", ("id",), "Models that methods target."),
-    TableSpec("methods", ("id",), "Named attack and defense methods (rows of the survey's tables).",
-              {"paper_id": "papers", "subcategory_id": "concepts", "family": "concepts"}, ("access_level",)),
-    TableSpec("method_models", ("method_id", "model_id"), "The models each method targets.",
-              {"method_id": "methods", "model_id": "models"}),
-    TableSpec("datasets", ("id",), "Datasets and benchmarks.",
-              {"family": "concepts", "introduced_by": "papers"}),
-    TableSpec("method_datasets", ("method_id", "dataset_id"), "The datasets each method is evaluated on.",
-              {"method_id": "methods", "dataset_id": "datasets"}),
-    TableSpec("dataset_concepts", ("dataset_id", "concept_id"), "The areas each dataset or benchmark evaluates.",
-              {"dataset_id": "datasets", "concept_id": "concepts"}),
-    TableSpec("defense_links", ("id",), "Defense areas that answer attack areas, with a note.",
-              {"defense_id": "concepts", "attack_id": "concepts"}),
+    TableSpec(
+        "methods",
+        ("id",),
+        "Named attack and defense methods (rows of the survey's tables).",
+        {"paper_id": "papers", "subcategory_id": "concepts", "family": "concepts"},
+        ("access_level", "survey_ref", "roadmap_category"),
+    ),
+    TableSpec(
+        "method_models",
+        ("method_id", "model_id"),
+        "The models each method targets.",
+        {"method_id": "methods", "model_id": "models"},
+    ),
+    TableSpec(
+        "datasets",
+        ("id",),
+        "Datasets and benchmarks.",
+        {"introduced_by": "papers"},
+        ("size", "families"),
+    ),
+    TableSpec(
+        "method_datasets",
+        ("method_id", "dataset_id"),
+        "The datasets each method is evaluated on.",
+        {"method_id": "methods", "dataset_id": "datasets"},
+    ),
+    TableSpec(
+        "dataset_concepts",
+        ("dataset_id", "concept_id"),
+        "The areas each dataset or benchmark evaluates.",
+        {"dataset_id": "datasets", "concept_id": "concepts"},
+    ),
+    TableSpec(
+        "defense_links",
+        ("id",),
+        "Defense areas that answer attack areas, with a note.",
+        {"defense_id": "concepts", "attack_id": "concepts"},
+    ),
 )
 SPEC = {s.name: s for s in SPECS}
 
-_INT_TYPES = {str(XSD.integer), str(XSD.int), str(XSD.long), str(XSD.nonNegativeInteger), str(XSD.gYear)}
+_INT_TYPES = {
+    str(XSD.integer),
+    str(XSD.int),
+    str(XSD.long),
+    str(XSD.nonNegativeInteger),
+    str(XSD.gYear),
+}
 
 
 @dataclass
 class Tables:
-    """Rows per table, plus the problems met while building them (dangling links, duplicate keys)."""
+    """Rows per table, plus the problems met building them (dangling links, duplicate keys)."""
 
     rows: dict[str, list[dict[str, Any]]]
+    columns: dict[str, list[str]] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
 
     def __getitem__(self, name: str) -> list[dict[str, Any]]:
@@ -82,7 +133,7 @@ def _iri_value(iri: str) -> str:
 
 
 def _value(term: Any) -> Any:
-    """A plain Python value for a SPARQL result term: our IRIs become IDs, numbers and years ints."""
+    """A plain value for a SPARQL result term: our IRIs become IDs, numbers and years ints."""
     if term is None:
         return None
     if isinstance(term, pyoxigraph.NamedNode):
@@ -97,19 +148,21 @@ def _value(term: Any) -> Any:
     return str(term)
 
 
-def _rows(store: pyoxigraph.Store, spec: TableSpec) -> list[dict[str, Any]]:
+def _natural(text: str) -> tuple[int, int, str]:
+    return (0, int(text), "") if text.isdigit() else (1, 0, text)
+
+
+def _rows(store: pyoxigraph.Store, spec: TableSpec) -> tuple[list[str], list[dict[str, Any]]]:
     result = store.query(query_text(spec.name))
     names = [v.value for v in result.variables]
     rows = []
     for solution in result:
         row = {name: _value(solution[name]) for name in names}
         for col in spec.multi:
-            if row.get(col):
-                row[col] = "; ".join(sorted(_iri_value(i) for i in str(row[col]).split()))
-            else:
-                row[col] = None
+            parts = [_iri_value(x) for x in str(row.get(col) or "").split("|") if x]
+            row[col] = "; ".join(sorted(parts, key=_natural)) or None
         rows.append(row)
-    return rows
+    return names, rows
 
 
 def _defense_link_ids(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -124,15 +177,19 @@ def build_tables(store: pyoxigraph.Store, progress: Callable[[str], None] | None
     """Run every table's query over the store; drop duplicate keys and empty dangling links."""
     tables = Tables(rows={})
     for spec in SPECS:
-        rows = _rows(store, spec)
+        names, rows = _rows(store, spec)
         if spec.name == "defense_links":
             rows = _defense_link_ids(rows)
+            names = ["id", *(n for n in names if n != "link")]
+        tables.columns[spec.name] = names
         seen: set[tuple[Any, ...]] = set()
         unique = []
         for row in rows:
             key = tuple(row[c] for c in spec.pk)
             if key in seen:
-                tables.problems.append(f"{spec.name}: {key} has several values for a one-valued column; kept the first")
+                tables.problems.append(
+                    f"{spec.name}: {key} has several values for a one-valued column; kept the first"
+                )
                 continue
             seen.add(key)
             unique.append(row)
@@ -144,8 +201,12 @@ def build_tables(store: pyoxigraph.Store, progress: Callable[[str], None] | None
 
 
 def _fix_foreign_keys(tables: Tables) -> None:
-    """Keep the exports' foreign keys valid: a link to a missing row is emptied (or its link row dropped)."""
-    ids = {name: {row["id"] for row in rows} for name, rows in tables.rows.items() if SPEC[name].pk == ("id",)}
+    """Keep foreign keys valid: a link to a missing row is emptied (or its link row dropped)."""
+    ids = {
+        name: {row["id"] for row in rows}
+        for name, rows in tables.rows.items()
+        if SPEC[name].pk == ("id",)
+    }
     for spec in SPECS:
         kept = []
         for row in tables.rows[spec.name]:
@@ -157,7 +218,9 @@ def _fix_foreign_keys(tables: Tables) -> None:
                 where = f"{spec.name} {'/'.join(str(row[c]) for c in spec.pk)}"
                 if col in spec.pk:
                     ok = False
-                    tables.problems.append(f"{where}: {col} {value} is not in {target}; row left out")
+                    tables.problems.append(
+                        f"{where}: {col} {value} is not in {target}; row left out"
+                    )
                 else:
                     row[col] = None
                     tables.problems.append(f"{where}: {col} {value} is not in {target}; left empty")
@@ -166,6 +229,8 @@ def _fix_foreign_keys(tables: Tables) -> None:
         tables.rows[spec.name] = kept
 
 
-def load_tables(data_dir: Path | None = None, progress: Callable[[str], None] | None = None) -> Tables:
+def load_tables(
+    data_dir: Path | None = None, progress: Callable[[str], None] | None = None
+) -> Tables:
     """The main tables of the knowledge graph in data_dir (default: the repository's data/)."""
     return build_tables(load_store(data_dir), progress)
