@@ -149,6 +149,21 @@ def test_match_reports_method_and_score(entry: BibEntry, method: str, score: flo
     assert m.score == score if score is not None else 0.9 <= m.score <= 1.0
 
 
+def test_close_title_in_the_same_year_needs_the_author() -> None:
+    white = Paper(
+        "pang2023white",
+        "White-box membership inference attacks against diffusion models",
+        ("Pang", "Wang"),
+        2023,
+    )
+    title = "Membership inference attacks against diffusion models"  # ratio 91, another paper
+    assert (
+        Index([white]).match(BibEntry("m", title=title, authors=["Matsumoto"], year=2023)) is None
+    )
+    # the same closeness with the author's surname is accepted (e.g. a mangled title)
+    assert Index([white]).match(BibEntry("m", title=title, authors=["Pang"], year=2023)) is not None
+
+
 def test_fuzzy_title_needs_author_or_year() -> None:
     typo = "Patch-Fool: Are Vision Transformers Alwys Robust Against Adversarial Perturbations?"
     assert Index(NEAR).match(BibEntry("x", title=typo, authors=["Smith"], year=2015)) is None

@@ -194,7 +194,11 @@ class Index:
                 norm, choices, scorer=fuzz.ratio, score_cutoff=FULL_RATIO, limit=5
             ):
                 rec = self._rec(ids[j])
-                if self._author_ok(rec, first) or self._year_ok(rec, entry.year):
+                # below MAIN_RATIO (more than one edit in 20 characters) the year is too weak a
+                # witness: "Membership inference attacks against diffusion models" is 91 from
+                # "White-box membership inference attacks against diffusion models", same year
+                year_ok = score >= MAIN_RATIO and self._year_ok(rec, entry.year)
+                if self._author_ok(rec, first) or year_ok:
                     best = Match(rec.paper, "fuzzy", round(score / 100, 4))
                     break
         if (best and best.score >= MAIN_RATIO / 100) or not first:
