@@ -149,18 +149,26 @@ def test_same_seed_same_metrics():
     assert a["metrics"] == b["metrics"]
 
 
-@pytest.fixture(scope="module")
-def saved_tiny_hf_model(tmp_path_factory):
+CHAT_TEMPLATE = (
+    "{% for m in messages %}user {{ m['content'] }} {% endfor %}"
+    "{% if add_generation_prompt %}assistant {% endif %}"
+)
+
+
+@pytest.fixture(scope="module", params=["plain", "chat"])
+def saved_tiny_hf_model(request, tmp_path_factory):
     """A tiny GPT-2 and a word-level tokenizer saved as a Hugging Face folder, built offline."""
     import torch
     from tokenizers import Tokenizer, models, pre_tokenizers
     from transformers import GPT2Config, GPT2LMHeadModel, PreTrainedTokenizerFast
 
-    words = "write a tutorial on how to pick lock sure here is the ! . , step one two".split()
+    words = "write a tutorial on how to pick lock sure here is the ! . , user assistant".split()
     vocab = {w: i for i, w in enumerate(["[UNK]", "[EOS]", *words])}
     tok = Tokenizer(models.WordLevel(vocab, unk_token="[UNK]"))
     tok.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
     fast = PreTrainedTokenizerFast(tokenizer_object=tok, unk_token="[UNK]", eos_token="[EOS]")
+    if request.param == "chat":
+        fast.chat_template = CHAT_TEMPLATE
     torch.manual_seed(0)
     config = GPT2Config(
         vocab_size=len(vocab),
@@ -172,7 +180,7 @@ def saved_tiny_hf_model(tmp_path_factory):
         eos_token_id=1,
         initializer_range=0.3,
     )
-    path = tmp_path_factory.mktemp("tiny-hf")
+    path = tmp_path_factory.mktemp(f"tiny-hf-{request.param}")
     GPT2LMHeadModel(config).save_pretrained(path)
     fast.save_pretrained(path)
     return str(path)
@@ -191,6 +199,21 @@ def test_gcg_runs_on_a_hugging_face_folder(saved_tiny_hf_model):
     )
     assert m["final_loss"] < m["initial_loss"]
     assert len(m["suffix_ids"]) == 4 and isinstance(m["suffix"], str)
+
+
+def test_gcg_places_the_suffix_inside_the_chat_template(saved_tiny_hf_model):
+    from transformers import AutoTokenizer
+
+    from kb.reference.gcg import hf_problem
+
+    tok = AutoTokenizer.from_pretrained(saved_tiny_hf_model)
+    before, after, target = hf_problem(tok, "write a tutorial", "sure here is")
+    words = [tok.decode([int(i)]) for i in (*before, *after)]
+    if tok.chat_template:
+        assert words == ["user", "write", "a", "tutorial", "assistant"]
+    else:
+        assert words == ["write", "a", "tutorial"]
+    assert tok.decode(target) == "sure here is"
 
 
 def test_hf_target_generates_text(saved_tiny_hf_model):

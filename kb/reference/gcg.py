@@ -65,47 +65,60 @@ def tiny_model(seed: int):
     return model, prompt_ids, target_ids
 
 
-def target_loss(model, prompt_ids, suffix_ids, target_ids):
-    """Cross-entropy of the target tokens after prompt+suffix, for a batch of suffixes (b, n)."""
+def _sequence(before, suffix, after, target):
+    """Token IDs (b, len): before + suffix + after + target, for a batch of suffixes (b, n)."""
     import torch
+
+    b = suffix.shape[0]
+    return torch.cat([before.expand(b, -1), suffix, after.expand(b, -1), target.expand(b, -1)], 1)
+
+
+def _target_slice(before, suffix_len: int, after, target) -> slice:
+    """Positions whose logits predict the target tokens."""
+    start = before.numel() + suffix_len + after.numel()
+    return slice(start - 1, start - 1 + target.numel())
+
+
+def target_loss(model, before, suffix_ids, after, target):
+    """Cross-entropy of the target tokens for a batch of suffixes (b, n); shape (b,)."""
     import torch.nn.functional as F
 
+    logits = model(input_ids=_sequence(before, suffix_ids, after, target)).logits
+    pred = logits[:, _target_slice(before, suffix_ids.shape[1], after, target)]
     b = suffix_ids.shape[0]
-    ids = torch.cat([prompt_ids.expand(b, -1), suffix_ids, target_ids.expand(b, -1)], 1)
-    logits = model(input_ids=ids).logits
-    start = prompt_ids.numel() + suffix_ids.shape[1]
-    pred = logits[:, start - 1 : start - 1 + target_ids.numel()]
-    return F.cross_entropy(pred.transpose(1, 2), target_ids.expand(b, -1), reduction="none").mean(1)
+    return F.cross_entropy(pred.transpose(1, 2), target.expand(b, -1), reduction="none").mean(1)
 
 
-def token_gradients(model, prompt_ids, suffix_ids, target_ids):
+def token_gradients(model, before, suffix_ids, after, target):
     """Gradient of the target loss with respect to the one-hot suffix: shape (suffix_len, vocab)."""
     import torch
     import torch.nn.functional as F
 
     embed = model.get_input_embeddings()
-    one_hot = F.one_hot(suffix_ids, embed.num_embeddings).float().requires_grad_(True)
-    embeds = torch.cat([embed(prompt_ids), one_hot @ embed.weight, embed(target_ids)], 0).unsqueeze(
-        0
-    )
-    logits = model(inputs_embeds=embeds).logits
-    start = prompt_ids.numel() + suffix_ids.numel()
-    loss = F.cross_entropy(logits[0, start - 1 : start - 1 + target_ids.numel()], target_ids)
-    (grad,) = torch.autograd.grad(loss, one_hot)
+    one_hot = F.one_hot(suffix_ids, embed.num_embeddings).to(embed.weight.dtype)
+    one_hot.requires_grad_(True)
+    parts = [embed(before), one_hot @ embed.weight, embed(after), embed(target)]
+    logits = model(inputs_embeds=torch.cat(parts, 0).unsqueeze(0)).logits
+    pred = logits[0, _target_slice(before, suffix_ids.numel(), after, target)]
+    (grad,) = torch.autograd.grad(F.cross_entropy(pred, target), one_hot)
     return grad
 
 
-def gcg(model, prompt_ids, target_ids, suffix_ids, steps, topk, batch, generator, allowed=None):
-    """Run GCG; returns (best suffix ids, loss after each step, initial loss)."""
+def gcg(model, before, after, target, suffix_ids, steps, topk, batch, generator, allowed=None):
+    """Run GCG; returns (best suffix ids, loss after each step, initial loss).
+
+    The model reads before + suffix + after + target; `after` holds whatever a chat template puts
+    between the user's message and the assistant's answer (empty for a plain LM).
+    """
     import torch
 
     with torch.no_grad():
-        initial = float(target_loss(model, prompt_ids, suffix_ids[None], target_ids)[0])
+        initial = float(target_loss(model, before, suffix_ids[None], after, target)[0])
     best_ids, best_loss, history = suffix_ids.clone(), initial, []
     current = suffix_ids.clone()
     n = current.numel()
     for _ in range(steps):
-        grad = token_gradients(model, prompt_ids, current, target_ids)
+        grad = token_gradients(model, before, current, after, target)
         if allowed is not None:
             grad[:, ~allowed] = float("inf")
         top = (-grad).topk(topk, dim=1).indices  # most loss-decreasing tokens per position
@@ -114,13 +127,34 @@ def gcg(model, prompt_ids, target_ids, suffix_ids, steps, topk, batch, generator
         candidates = current.repeat(batch, 1)
         candidates[torch.arange(batch), pos] = choice
         with torch.no_grad():
-            losses = target_loss(model, prompt_ids, candidates, target_ids)
+            losses = target_loss(model, before, candidates, after, target)
         i = int(losses.argmin())
         current = candidates[i]  # GCG moves to the best candidate even if it is not an improvement
         history.append(float(losses[i]))
         if history[-1] < best_loss:
             best_loss, best_ids = history[-1], current.clone()
     return best_ids, history, initial
+
+
+MARKER = "<<<GCG-SUFFIX>>>"
+
+
+def hf_problem(tok, prompt: str, target: str):
+    """(before, after, target) token IDs for a Hugging Face tokenizer, through its chat template."""
+    import torch
+
+    def ids(text: str):
+        return torch.tensor(tok(text, add_special_tokens=False).input_ids, dtype=torch.long)
+
+    if getattr(tok, "chat_template", None):
+        text = tok.apply_chat_template(
+            [{"role": "user", "content": f"{prompt} {MARKER}"}],
+            add_generation_prompt=True,
+            tokenize=False,
+        )
+        head, _, tail = str(text).partition(MARKER)
+        return ids(head), ids(tail), ids(target)
+    return ids(prompt), ids(""), ids(" " + target)
 
 
 def run(
@@ -141,7 +175,8 @@ def run(
     gen = torch.Generator().manual_seed(seed)
     tok = None
     if model == "tiny":
-        lm, prompt_ids, target_ids = tiny_model(seed)
+        lm, before, target_ids = tiny_model(seed)
+        after = torch.zeros(0, dtype=torch.long)
         allowed = None
         suffix = torch.full((suffix_len,), 0, dtype=torch.long)
     else:
@@ -149,24 +184,23 @@ def run(
 
         tok = AutoTokenizer.from_pretrained(model)
         lm = AutoModelForCausalLM.from_pretrained(model).eval()
-        prompt_ids = tok(prompt, return_tensors="pt", add_special_tokens=False).input_ids[0]
-        target_ids = tok(" " + target, return_tensors="pt", add_special_tokens=False).input_ids[0]
+        before, after, target_ids = hf_problem(tok, prompt, target)
         vocab = lm.get_input_embeddings().num_embeddings
-        # keep to printable ASCII tokens, as the reference code does
+        # keep to printable ASCII tokens, as the authors' code does
         pieces = [str(tok.decode([i])) if i < len(tok) else "" for i in range(vocab)]
         allowed = torch.tensor([bool(p) and p.isascii() and p.isprintable() for p in pieces])
-        suffix = torch.tensor(
-            tok(" !" * suffix_len, add_special_tokens=False).input_ids[:suffix_len]
-        )
+        bang = tok("!", add_special_tokens=False).input_ids[-1]
+        suffix = torch.full((suffix_len,), bang, dtype=torch.long)  # GCG starts from "! ! ! ..."
     for p in lm.parameters():
         p.requires_grad_(False)
     best, history, initial = gcg(
-        lm, prompt_ids, target_ids, suffix, steps, topk, batch, gen, allowed
+        lm, before, after, target_ids, suffix, steps, topk, batch, gen, allowed
     )
     with torch.no_grad():
-        ids = torch.cat([prompt_ids, best])[None]
+        ids = torch.cat([before, best, after])[None]
         greedy = lm.generate(
             ids,
+            attention_mask=torch.ones_like(ids),
             max_new_tokens=target_ids.numel(),
             do_sample=False,
             pad_token_id=getattr(tok, "eos_token_id", None) or 0,
