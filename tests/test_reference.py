@@ -229,3 +229,14 @@ def test_cli_all_writes_under_out(tmp_path, monkeypatch):
     assert result.exit_code == 0, result.output
     assert "[1/2] jailbreak-transforms ..." in result.output
     assert (tmp_path / "smoothllm.json").exists() and (tmp_path / "index.json").exists()
+
+
+def test_missing_extra_is_a_one_line_error():
+    code = (
+        "import sys\nsys.modules['torch'] = None\nfrom kb.cli import main\nmain(['run', 'fgsm'])\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 1
+    assert out.stderr.strip() == (
+        "Error: fgsm needs torch; install the extra: pip install -e '.[reference]'"
+    )
