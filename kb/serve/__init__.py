@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import re
 from importlib import resources
-from pathlib import Path
 
+from kb.serve.client import named_query_text, with_values
 from kb.serve.guard import Refused, check_query
 from kb.serve.http import Limits, SparqlServer, render_page
 from kb.serve.worker import Reply, Request, Source, WorkerPool, worker_count
@@ -22,6 +21,8 @@ __all__ = [
     "check_query",
     "make_server",
     "named_examples",
+    "named_query_text",
+    "with_values",
     "worker_count",
 ]
 
@@ -29,30 +30,13 @@ PREFIXES = {prefix: str(ns) for prefix, ns in NAMESPACES.items()}
 
 
 def named_examples() -> list[dict]:
-    """The named queries (name, description, query text) for the page, via kb.sparql if present."""
-    try:
-        from kb import sparql  # written alongside this module; optional until it lands
-    except ImportError:
-        return _examples_from_files(Path(__file__).resolve().parent.parent / "queries")
-    out = []
-    for q in sparql.list_queries():
-        item = q if isinstance(q, dict) else vars(q)
-        text = item.get("query") or item.get("text") or item.get("sparql") or ""
-        out.append(
-            {"name": item["name"], "description": item.get("description", ""), "query": text}
-        )
-    return out
+    """The named queries (name, description, text with default parameters bound) for the page."""
+    from kb import sparql
 
-
-def _examples_from_files(folder: Path) -> list[dict]:
-    out = []
-    for path in sorted(folder.glob("*.rq")):
-        text = path.read_text(encoding="utf-8")
-        first = re.match(r"\s*#\s*(.*)", text)
-        out.append(
-            {"name": path.stem, "description": first.group(1) if first else "", "query": text}
-        )
-    return out
+    return [
+        {"name": q.name, "description": q.description, "query": named_query_text(q.name)}
+        for q in sparql.list_queries()
+    ]
 
 
 def make_server(
