@@ -1,4 +1,4 @@
-"""What a client sends for a named query: its text with parameter values in an inline VALUES block."""
+"""What a client sends for a named query: its text with the parameters in an inline VALUES block."""
 
 from __future__ import annotations
 
