@@ -201,6 +201,12 @@ def test_run_all_writes_records_atomically_and_load_results_reads_them(tmp_path)
         "concept_ids",
     }
     assert rec["date"].endswith("Z") and rec["duration_s"] >= 0
+    # the site passes build/ itself, and the records sit in build/runs/
+    runs = tmp_path / "build" / "runs"
+    runs.mkdir(parents=True)
+    for f in ("index.json", "jailbreak-transforms.json", "indirect-prompt-injection.json"):
+        (runs / f).write_text((tmp_path / f).read_text())
+    assert [r["name"] for r in reference.load_results(tmp_path / "build")] == names
     by_concept = reference.results_by_concept(tmp_path)
     assert [r["name"] for r in by_concept["llm.jailbreak-attacks.black-box.hand-crafted"]] == [
         "jailbreak-transforms"

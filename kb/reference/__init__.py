@@ -155,8 +155,10 @@ def _summary(record: dict[str, Any]) -> dict[str, Any]:
 
 
 def load_results(out_dir: Path | str) -> list[dict[str, Any]]:
-    """The full records listed in out_dir/index.json (empty when nothing has been run)."""
+    """The records listed in out_dir/index.json, or in out_dir/runs/ when given build/ itself."""
     out = Path(out_dir)
+    if not (out / INDEX_FILE).exists() and (out / "runs" / INDEX_FILE).exists():
+        out = out / "runs"
     index_path = out / INDEX_FILE
     if not index_path.exists():
         return []
