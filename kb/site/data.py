@@ -167,12 +167,17 @@ def load(data_dir: Path | None = None) -> SiteData:
             "flags": _split(r["flags"]), "dups": _ids(r["dups"]), "listed": _ids(r["listedIn"]),
             "authors": [], "methods": [], "datasets": [],
         }
-    authors = defaultdict(list)
+    cells = {r["node"]: r for r in run_file(store, "list_nodes")}
     for r in run_file(store, "authors"):
-        authors[r["p"]].append((r["pos"], r["name"] or r["person"], r["family"]))
-    for pid, rows in authors.items():
-        if pid in d.papers:
-            d.papers[pid]["authors"] = [(n, f) for _, n, f in sorted(rows, key=lambda x: x[0])]
+        if r["p"] not in d.papers:
+            continue
+        node, seen, names = r["head"], set(), []
+        while node in cells and node not in seen:  # walk the rdf:List; `seen` guards a cyclic list
+            seen.add(node)
+            cell = cells[node]
+            names.append((cell["name"] or cell["person"], cell["family"]))
+            node = cell["rest"]
+        d.papers[r["p"]]["authors"] = names
     for r in run_file(store, "subjects"):
         if r["p"] in d.papers and r["c"] in d.concepts:
             d.paper_subjects[r["p"]].append(r["c"])
@@ -190,7 +195,7 @@ def load(data_dir: Path | None = None) -> SiteData:
     for r in run_file(store, "datasets"):
         d.datasets[r["d"]] = {
             "id": r["d"], "title": r["title"] or r["d"], "issued": r["issued"], "size": r["size"],
-            "family": r["family"], "introducedBy": r["introducedBy"], "focus": r["focus"],
+            "families": _ids(r["families"]), "introducedBy": _ids(r["introducedBy"]), "focus": r["focus"],
             "group": r["group"], "alts": sorted(set(_split(r["alts"]))),
             "evaluates": [c for c in _ids(r["evaluates"])], "methods": [],
         }
@@ -199,8 +204,9 @@ def load(data_dir: Path | None = None) -> SiteData:
             d.methods[r["m"]]["datasets"].append(r["d"])
             d.datasets[r["d"]]["methods"].append(r["m"])
     for ds in d.datasets.values():
-        if ds["introducedBy"] in d.papers:
-            d.papers[ds["introducedBy"]]["datasets"].append(ds["id"])
+        for pid in ds["introducedBy"]:
+            if pid in d.papers:
+                d.papers[pid]["datasets"].append(ds["id"])
     d.links = [r for r in run_file(store, "defense_links")
                if r["defense"] in d.concepts and r["attack"] in d.concepts]
     for r in run_file(store, "implementations"):
