@@ -56,6 +56,10 @@ def test_metadata_matches_the_run_signature(meta):
         assert valid_id("method", mid), mid
     for pid in meta.paper_ids:
         assert valid_id("paper", pid), pid
+    # `needs` names what run() imports with its default parameters (kb build checks for them)
+    src = inspect.getsource(module)
+    for need in meta.needs:
+        assert f"import {need}" in src or f"from {need}" in src or "_digits" in src, need
 
 
 @pytest.fixture(scope="module")
@@ -246,3 +250,23 @@ def test_missing_extra_is_a_one_line_error():
     assert out.stderr.strip() == (
         "Error: fgsm needs torch; install the extra: pip install -e '.[reference]'"
     )
+
+
+def test_implementations_needing_nothing_run_without_the_extra():
+    free = [m.name for m in REGISTRY if not m.needs]
+    assert free == ["jailbreak-transforms", "smoothllm", "indirect-prompt-injection"]
+    code = (
+        "import sys\n"
+        "for m in ('torch', 'sklearn', 'numpy', 'transformers'): sys.modules[m] = None\n"
+        "from kb import reference\n"
+        f"for n in {free!r}: print(n, len(reference.run(n)['metrics']))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == [
+        "jailbreak-transforms",
+        "9",
+        "smoothllm",
+        "6",
+        "indirect-prompt-injection",
+        "12",
+    ]

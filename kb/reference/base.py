@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 NAME_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
@@ -60,7 +60,7 @@ class Implementation:
     paper_ids: tuple[str, ...] = ()  # BibTeX keys of the papers it follows, when in references.bib
     params: tuple[Param, ...] = ()
     shows: str = ""  # the effect a reader of the paper expects, which the test asserts
-    needs: tuple[str, ...] = field(default=("torch", "sklearn"))
+    needs: tuple[str, ...] = ("torch", "sklearn")  # modules run() imports with the default params
 
     def __post_init__(self) -> None:
         if not NAME_RE.fullmatch(self.name):
@@ -104,6 +104,7 @@ class Implementation:
                 {"name": p.name, "default": p.default, "type": p.type_name, "help": p.help}
                 for p in self.params
             ],
+            "needs": list(self.needs),
             "description": self.description,
             "shows": self.shows,
         }

@@ -39,6 +39,7 @@ META = Implementation(
         Param("batch", 128, "candidate suffixes evaluated per step"),
     ),
     shows=("the target loss falls over the iterations (tiny local model, no download)"),
+    needs=("torch", "transformers"),
 )
 
 

@@ -33,6 +33,7 @@ META = Implementation(
         "on the keyword-guarded toy, plain and template requests are refused (ASR 0); encoded "
         "ones are not"
     ),
+    needs=(),
 )
 
 # Stand-in requests: each names a topic the toy target refuses. Kept mild on purpose.

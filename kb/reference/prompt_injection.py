@@ -37,6 +37,7 @@ META = Implementation(
         "injection succeeds undefended and through delimiting, fails under datamarking and "
         "encoding; known-answer detection flags injected data and passes clean data"
     ),
+    needs=(),
 )
 
 DOCUMENTS = (

@@ -37,6 +37,7 @@ META = Implementation(
         "on a target jailbroken by a brittle suffix, ASR falls from 1.0 to near 0 while benign "
         "prompts are still answered"
     ),
+    needs=(),
 )
 
 ATTACK_REQUESTS = (
