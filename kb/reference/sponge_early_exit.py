@@ -113,12 +113,9 @@ def run(
         # cross-entropy of the early exits against the uniform distribution, negated for ascent
         return -sum(-F.log_softmax(z, 1).mean(1).mean() for z in logits[:-1])
 
-    class Wrapped(torch.nn.Module):
-        def forward(self, x):
-            return model(x)
-
+    # PGD with the sponge loss in place of cross-entropy; the labels are unused
     x_adv = D.pgd(
-        Wrapped(),
+        model,
         test.x,
         test.y,
         eps=eps,
