@@ -30,7 +30,9 @@ def _write(path: Path, text: str) -> None:
     path.write_text(text, encoding="utf-8")
 
 
-def generate(src_dir: Path, build_dir: Path, data_dir: Path | None, progress: Progress) -> dict[str, Any]:
+def generate(
+    src_dir: Path, build_dir: Path, data_dir: Path | None, progress: Progress
+) -> dict[str, Any]:
     """Write build/site-src/: the hand-written docs, every generated page and mkdocs.yml."""
     if src_dir.exists():
         shutil.rmtree(src_dir)
@@ -72,8 +74,14 @@ def generate(src_dir: Path, build_dir: Path, data_dir: Path | None, progress: Pr
     ]
     _write(src_dir / "mkdocs.yml", yaml.safe_dump(config, sort_keys=False, allow_unicode=True))
     pages = sum(1 for _ in docs.rglob("*.md"))
-    return {"pages": pages, "concepts": len(d.concepts), "papers": len(d.papers), "methods": len(d.methods),
-            "datasets": len(d.datasets), "downloads": [f for f, _, _ in found]}
+    return {
+        "pages": pages,
+        "concepts": len(d.concepts),
+        "papers": len(d.papers),
+        "methods": len(d.methods),
+        "datasets": len(d.datasets),
+        "downloads": [f for f, _, _ in found],
+    }
 
 
 class _Collect(logging.Handler):
@@ -101,14 +109,19 @@ def run_mkdocs(config_file: Path, site_dir: Path) -> None:
         build(cfg)
     except (Abort, MkDocsException) as exc:
         first = handler.messages[0] if handler.messages else str(exc)
-        raise SiteError(f"{config_file}: mkdocs build --strict failed ({len(handler.messages)} warnings; "
-                        f"first: {first.splitlines()[0]}); fix the page generator or site/docs") from None
+        raise SiteError(
+            f"{config_file}: mkdocs build --strict failed ({len(handler.messages)} warnings; "
+            f"first: {first.splitlines()[0]}); fix the page generator or site/docs"
+        ) from None
     finally:
         log.removeHandler(handler)
 
 
-def build_site(out_dir: Path = Path("build/site"), data_dir: Path | None = None,
-               progress: Progress | None = None) -> dict[str, Any]:
+def build_site(
+    out_dir: Path = Path("build/site"),
+    data_dir: Path | None = None,
+    progress: Progress | None = None,
+) -> dict[str, Any]:
     """Generate the pages and build the site into out_dir; return counts and timings."""
     say = progress or (lambda msg: None)
     out_dir = Path(out_dir).resolve()
@@ -130,6 +143,13 @@ def build_site(out_dir: Path = Path("build/site"), data_dir: Path | None = None,
     if old.exists():
         shutil.rmtree(old)
     t2 = time.perf_counter()
-    stats.update({"html_pages": sum(1 for _ in out_dir.rglob("*.html")), "generate_seconds": round(t1 - t0, 2),
-                  "mkdocs_seconds": round(t2 - t1, 2), "seconds": round(t2 - t0, 2), "out_dir": str(out_dir)})
+    stats.update(
+        {
+            "html_pages": sum(1 for _ in out_dir.rglob("*.html")),
+            "generate_seconds": round(t1 - t0, 2),
+            "mkdocs_seconds": round(t2 - t1, 2),
+            "seconds": round(t2 - t0, 2),
+            "out_dir": str(out_dir),
+        }
+    )
     return stats

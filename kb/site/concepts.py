@@ -60,8 +60,14 @@ def paper_cells(d: SiteData, src: str, pid: str | None) -> list[str]:
     if pid not in d.papers:
         return ["", "", "", "", "", ""]
     p = d.papers[pid]
-    return [paper_link(d, src, pid), esc(short_authors(p)), esc(p["year"] or ""), esc(p["venue"] or ""),
-            arxiv_cell(p), code_cell(p)]
+    return [
+        paper_link(d, src, pid),
+        esc(short_authors(p)),
+        esc(p["year"] or ""),
+        esc(p["venue"] or ""),
+        arxiv_cell(p),
+        code_cell(p),
+    ]
 
 
 def table(header: list[str], rows: list[list[str]]) -> str:
@@ -151,18 +157,34 @@ def _links_section(d: SiteData, src: str, cid: str) -> list[str]:
     answers = [r for r in d.links if r["defense"] == tt]
     out = []
     if answered:
-        out += ["## Defenses that answer it", "", f"Defense areas that answer this attack area{via}:", ""]
-        out += [f"- {concept_link(d, src, r['defense'])}" + (f": {esc(r['comment'])}" if r["comment"] else "")
-                for r in answered]
+        out += [
+            "## Defenses that answer it",
+            "",
+            f"Defense areas that answer this attack area{via}:",
+            "",
+        ]
+        out += [
+            f"- {concept_link(d, src, r['defense'])}"
+            + (f": {esc(r['comment'])}" if r["comment"] else "")
+            for r in answered
+        ]
         out.append("")
     if answers:
         out += ["## Attacks it answers", "", f"Attack areas this defense area answers{via}:", ""]
-        out += [f"- {concept_link(d, src, r['attack'])}" + (f": {esc(r['comment'])}" if r["comment"] else "")
-                for r in answers]
+        out += [
+            f"- {concept_link(d, src, r['attack'])}"
+            + (f": {esc(r['comment'])}" if r["comment"] else "")
+            for r in answers
+        ]
         out.append("")
     if not answered and not answers and d.concepts[tt]["role"] == "attack":
-        out += ["## Defenses that answer it", "", "No defense area of the survey is linked to this attack "
-                "area yet: see [Gaps](" + rel(src, "gaps.md") + ").", ""]
+        out += [
+            "## Defenses that answer it",
+            "",
+            "No defense area of the survey is linked to this attack "
+            "area yet: see [Gaps](" + rel(src, "gaps.md") + ").",
+            "",
+        ]
     return out
 
 
@@ -173,16 +195,42 @@ def _impl_section(d: SiteData, ix: Index, src: str, cid: str, results: dict[str,
     rows = []
     for iid in iids:
         impl = d.impls[iid]
-        targets = [method_link(d, src, t) if t in d.methods else concept_link(d, src, t)
-                   for t in impl["targets"] if t in d.methods or t in d.concepts]
+        targets = [
+            method_link(d, src, t) if t in d.methods else concept_link(d, src, t)
+            for t in impl["targets"]
+            if t in d.methods or t in d.concepts
+        ]
         res = results.get(impl["entry"] or "") or results.get(iid) or {}
-        metrics = res.get("metrics") if isinstance(res.get("metrics"), dict) else res
-        shown = "; ".join(f"{esc(k)} = {esc(_num(v))}" for k, v in list(metrics.items())[:6]
-                          if isinstance(v, (int, float, str)) and not isinstance(v, bool)) if metrics else ""
-        rows.append([esc(impl["label"]), f"<code>kb run {esc(impl['entry'] or iid)}</code>" if impl["entry"] else "",
-                     ", ".join(targets), shown or "not run yet"])
-    return ["## Reference implementations", "",
-            table(["Implementation", "Run", "Implements", "Latest results"], rows), ""]
+        shown = _metrics(res)
+        rows.append(
+            [
+                esc(impl["label"]),
+                f"<code>kb run {esc(impl['entry'] or iid)}</code>" if impl["entry"] else "",
+                ", ".join(targets),
+                shown or "not run yet",
+            ]
+        )
+    return [
+        "## Reference implementations",
+        "",
+        table(["Implementation", "Run", "Implements", "Latest results"], rows),
+        "",
+    ]
+
+
+def _metrics(record: dict[str, Any]) -> str:
+    """A run record's metrics (first six numbers) and date, escaped."""
+    metrics = record.get("metrics")
+    if not isinstance(metrics, dict):
+        return ""
+    nums = [
+        (k, v)
+        for k, v in metrics.items()
+        if isinstance(v, (int, float)) and not isinstance(v, bool)
+    ]
+    text = "; ".join(f"{k} = {_num(v)}" for k, v in nums[:6])
+    when = str(record.get("date") or "")[:10]
+    return esc(text + (f" (run {when})" if when else ""))
 
 
 def _num(v: Any) -> str:
@@ -193,20 +241,47 @@ def concept_markdown(d: SiteData, ix: Index, cid: str, results: dict[str, Any]) 
     """The page of one concept."""
     c = d.concepts[cid]
     src = concept_page(cid)
-    out = ["---", f"title: {yaml_str(c['label'])}", "---", "", breadcrumb(d, src, cid), "",
-           f"# {esc(c['label'])}", "", _facts(c), ""]
+    out = [
+        "---",
+        f"title: {yaml_str(c['label'])}",
+        "---",
+        "",
+        breadcrumb(d, src, cid),
+        "",
+        f"# {esc(c['label'])}",
+        "",
+        _facts(c),
+        "",
+    ]
     if c["definition"]:
         out += [esc(c["definition"]), ""]
     if c["sources"]:
         out += [_sources(c), ""]
     mids, papers = ix.methods[cid], ix.papers[cid]
-    out += [f"**{len(mids)}** methods and **{len(papers)}** papers are classified here or below.", ""]
+    out += [
+        f"**{len(mids)}** methods and **{len(papers)}** papers are classified here or below.",
+        "",
+    ]
     kids = d.kids(cid)
     if kids:
-        out += ["## Children", "", table(
-            ["Area", "Level", "Role", "Methods", "Papers"],
-            [[concept_link(d, src, k), esc(d.concepts[k]["level"]), esc(d.concepts[k]["role"] or ""),
-              str(len(ix.methods[k])), str(len(ix.papers[k]))] for k in kids]), ""]
+        out += [
+            "## Children",
+            "",
+            table(
+                ["Area", "Level", "Role", "Methods", "Papers"],
+                [
+                    [
+                        concept_link(d, src, k),
+                        esc(d.concepts[k]["level"]),
+                        esc(d.concepts[k]["role"] or ""),
+                        str(len(ix.methods[k])),
+                        str(len(ix.papers[k])),
+                    ]
+                    for k in kids
+                ],
+            ),
+            "",
+        ]
     rows = []
     show_sub = c["level"] != "subcategory"
     for mid in mids:
@@ -214,18 +289,37 @@ def concept_markdown(d: SiteData, ix: Index, cid: str, results: dict[str, Any]) 
         sub = [concept_link(d, src, m["sub"])] if show_sub else []
         rows.append([method_link(d, src, mid), *sub, *paper_cells(d, src, m["paper"])])
     with_method = {d.methods[x]["paper"] for x in mids}
-    rest = sorted(papers - with_method, key=lambda p: (d.papers[p]["year"] or 0, d.papers[p]["title"].lower()))
+    rest = sorted(
+        papers - with_method, key=lambda p: (d.papers[p]["year"] or 0, d.papers[p]["title"].lower())
+    )
     for pid in rest:
         rows.append(["—", *([""] if show_sub else []), *paper_cells(d, src, pid)])
     if rows:
-        head = ["Method", *(["Subcategory"] if show_sub else []), "Paper", "Authors", "Year", "Venue",
-                "arXiv", "Code"]
+        head = [
+            "Method",
+            *(["Subcategory"] if show_sub else []),
+            "Paper",
+            "Authors",
+            "Year",
+            "Venue",
+            "arXiv",
+            "Code",
+        ]
         out += ["## Methods and papers", "", table(head, rows), ""]
     used = ix.datasets(cid)
     if used:
-        ds_rows = [[dataset_link(d, src, did), esc(d.datasets[did]["size"] or ""), str(n)]
-                   for did, n in sorted(used.items(), key=lambda x: (-x[1], d.datasets[x[0]]["title"].lower()))]
-        out += ["## Datasets and benchmarks", "", table(["Dataset", "Size", "Methods here using it"], ds_rows), ""]
+        ds_rows = [
+            [dataset_link(d, src, did), esc(d.datasets[did]["size"] or ""), str(n)]
+            for did, n in sorted(
+                used.items(), key=lambda x: (-x[1], d.datasets[x[0]]["title"].lower())
+            )
+        ]
+        out += [
+            "## Datasets and benchmarks",
+            "",
+            table(["Dataset", "Size", "Methods here using it"], ds_rows),
+            "",
+        ]
     out += _links_section(d, src, cid)
     out += _impl_section(d, ix, src, cid, results)
     return "\n".join(out) + "\n"

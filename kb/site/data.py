@@ -1,4 +1,4 @@
-"""The graph as the site sees it: every row it needs, read with the named queries beside this module."""
+"""The graph as the site sees it: every row it needs, read with the .rq queries beside it."""
 
 from __future__ import annotations
 
@@ -15,8 +15,12 @@ from kb.vocab import NAMESPACES, split_iri
 
 QUERY_DIR = Path(__file__).parent / "queries"
 SEP = "\u001f"
-LEVELS = {"ModelFamily": "model family", "ThreatType": "threat type", "Category": "category",
-          "Subcategory": "subcategory"}
+LEVELS = {
+    "ModelFamily": "model family",
+    "ThreatType": "threat type",
+    "Category": "category",
+    "Subcategory": "subcategory",
+}
 FAMILY_TABS = {"vfm": "VFM", "llm": "LLM", "vlp": "VLP", "vlm": "VLM", "dm": "DM", "agent": "Agent"}
 _PREFIXES = {p: str(ns) for p, ns in NAMESPACES.items()}
 
@@ -145,11 +149,18 @@ def load(data_dir: Path | None = None) -> SiteData:
         if cid in d.concepts:  # a concept typed twice: keep the first level
             continue
         d.concepts[cid] = {
-            "id": cid, "level": LEVELS.get(str(r["type"]).rsplit("#", 1)[-1], "concept"),
-            "label": r["label"], "definition": r["definition"], "broader": r["broader"],
-            "order": r["order"], "family": r["family"], "role": _facet(r["role"]),
-            "kind": _facet(r["kind"]), "access": [_facet(a) for a in _ids(r["access"])],
-            "alts": sorted(set(_split(r["alts"]))), "sources": [],
+            "id": cid,
+            "level": LEVELS.get(str(r["type"]).rsplit("#", 1)[-1], "concept"),
+            "label": r["label"],
+            "definition": r["definition"],
+            "broader": r["broader"],
+            "order": r["order"],
+            "family": r["family"],
+            "role": _facet(r["role"]),
+            "kind": _facet(r["kind"]),
+            "access": [_facet(a) for a in _ids(r["access"])],
+            "alts": sorted(set(_split(r["alts"]))),
+            "sources": [],
         }
     for cid, c in d.concepts.items():
         if c["broader"] and c["broader"] not in d.concepts:
@@ -161,11 +172,21 @@ def load(data_dir: Path | None = None) -> SiteData:
             d.concepts[r["c"]]["sources"].append(r)
     for r in run_file(store, "papers"):
         d.papers[r["p"]] = {
-            "id": r["p"], "title": r["title"] or r["p"], "year": r["year"], "venue": r["venue"],
-            "arxiv": r["arxiv"], "doi": r["doi"], "code": r["code"], "review": bool(r["review"]),
+            "id": r["p"],
+            "title": r["title"] or r["p"],
+            "year": r["year"],
+            "venue": r["venue"],
+            "arxiv": r["arxiv"],
+            "doi": r["doi"],
+            "code": r["code"],
+            "review": bool(r["review"]),
             "evidence": {k: r[k] for k in ("arxivEvidence", "doiEvidence", "codeEvidence") if r[k]},
-            "flags": _split(r["flags"]), "dups": _ids(r["dups"]), "listed": _ids(r["listedIn"]),
-            "authors": [], "methods": [], "datasets": [],
+            "flags": _split(r["flags"]),
+            "dups": _ids(r["dups"]),
+            "listed": _ids(r["listedIn"]),
+            "authors": [],
+            "methods": [],
+            "datasets": [],
         }
     cells = {r["node"]: r for r in run_file(store, "list_nodes")}
     for r in run_file(store, "authors"):
@@ -183,10 +204,20 @@ def load(data_dir: Path | None = None) -> SiteData:
             d.paper_subjects[r["p"]].append(r["c"])
             d.concept_papers[r["c"]].add(r["p"])
     for r in run_file(store, "methods"):
-        m = {"id": r["m"], "label": r["label"] or r["m"], "paper": r["paper"], "sub": r["sub"],
-             "family": r["family"], "role": _facet(r["role"]), "kind": _facet(r["kind"]),
-             "access": [_facet(a) for a in _ids(r["access"])], "targets": sorted(_split(r["targets"])),
-             "surveyRef": r["surveyRef"], "row": r["row"], "datasets": []}
+        m = {
+            "id": r["m"],
+            "label": r["label"] or r["m"],
+            "paper": r["paper"],
+            "sub": r["sub"],
+            "family": r["family"],
+            "role": _facet(r["role"]),
+            "kind": _facet(r["kind"]),
+            "access": [_facet(a) for a in _ids(r["access"])],
+            "targets": sorted(_split(r["targets"])),
+            "surveyRef": r["surveyRef"],
+            "row": r["row"],
+            "datasets": [],
+        }
         if m["sub"] not in d.concepts:
             m["sub"] = None
         d.methods[m["id"]] = m
@@ -194,10 +225,17 @@ def load(data_dir: Path | None = None) -> SiteData:
             d.papers[m["paper"]]["methods"].append(m["id"])
     for r in run_file(store, "datasets"):
         d.datasets[r["d"]] = {
-            "id": r["d"], "title": r["title"] or r["d"], "issued": r["issued"], "size": r["size"],
-            "families": _ids(r["families"]), "introducedBy": _ids(r["introducedBy"]), "focus": r["focus"],
-            "group": r["group"], "alts": sorted(set(_split(r["alts"]))),
-            "evaluates": [c for c in _ids(r["evaluates"])], "methods": [],
+            "id": r["d"],
+            "title": r["title"] or r["d"],
+            "issued": r["issued"],
+            "size": r["size"],
+            "families": _ids(r["families"]),
+            "introducedBy": _ids(r["introducedBy"]),
+            "focus": r["focus"],
+            "group": r["group"],
+            "alts": sorted(set(_split(r["alts"]))),
+            "evaluates": [c for c in _ids(r["evaluates"])],
+            "methods": [],
         }
     for r in run_file(store, "method_datasets"):
         if r["m"] in d.methods and r["d"] in d.datasets:
@@ -207,11 +245,22 @@ def load(data_dir: Path | None = None) -> SiteData:
         for pid in ds["introducedBy"]:
             if pid in d.papers:
                 d.papers[pid]["datasets"].append(ds["id"])
-    d.links = [r for r in run_file(store, "defense_links")
-               if r["defense"] in d.concepts and r["attack"] in d.concepts]
+    d.links = [
+        r
+        for r in run_file(store, "defense_links")
+        if r["defense"] in d.concepts and r["attack"] in d.concepts
+    ]
     for r in run_file(store, "implementations"):
-        impl = d.impls.setdefault(r["impl"], {"id": r["impl"], "label": r["label"] or r["impl"],
-                                              "module": r["module"], "entry": r["entry"], "targets": []})
+        impl = d.impls.setdefault(
+            r["impl"],
+            {
+                "id": r["impl"],
+                "label": r["label"] or r["impl"],
+                "module": r["module"],
+                "entry": r["entry"],
+                "targets": [],
+            },
+        )
         if r["target"] and r["target"] not in impl["targets"]:
             impl["targets"].append(r["target"])
     d.bibtex = _bib_entries(bib_path(data_dir))

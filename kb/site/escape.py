@@ -1,4 +1,4 @@
-"""The one escape helper: every string that comes from data passes through here before a page sees it."""
+"""The one escape helper: every string from the data passes through here before a page."""
 
 from __future__ import annotations
 
@@ -45,13 +45,13 @@ def ext_link(url: Any, label: str) -> str:
 
 
 def code_block(text: str, lang: str = "") -> str:
-    """A fenced code block whose fence is longer than any backtick run inside (content is literal)."""
+    """A fenced code block whose fence outruns any backtick run inside (content is literal)."""
     longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
     fence = "`" * max(3, longest + 1)
     return f"{fence}{lang}\n{text}\n{fence}"
 
 
 def yaml_str(value: Any) -> str:
-    """An escaped string as a double-quoted YAML scalar (front matter); themes print it as raw HTML."""
+    """An escaped string as a double-quoted YAML scalar; themes print front matter as raw HTML."""
     text = esc(value)
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'

@@ -1,6 +1,6 @@
 """Pages fed by the other kb modules: gaps, named queries, downloads and reference results.
 
-Each module is optional: when it is missing or fails, its section says so instead of breaking the build.
+Each module is optional: when it is missing or fails, its section says so (the build goes on).
 """
 
 from __future__ import annotations
@@ -16,9 +16,15 @@ from kb.site.data import SiteData
 from kb.site.escape import code_block, esc
 
 MAX_ROWS = 50  # query results shown per query; the rest is counted
-# Export files of `kb export` / `kb build` offered for download when present in build/.
-DOWNLOAD_SUFFIXES = {".ttl": "Turtle", ".jsonld": "JSON-LD", ".nt": "N-Triples", ".sqlite": "SQLite",
-                     ".db": "SQLite", ".bib": "BibTeX", ".csv": "CSV", ".json": "JSON"}
+# Files that `kb build` writes into build/ and the site offers for download when present.
+EXPORTS = {
+    "kb.jsonld": ("JSON-LD", "the graph as JSON-LD (with context.jsonld)"),
+    "context.jsonld": ("JSON-LD", "the JSON-LD context"),
+    "kb.nt": ("N-Triples", "the graph, one sorted triple a line"),
+    "kb.db": ("SQLite", "the main tables, with full-text search on titles and method names"),
+    "stats.json": ("JSON", "headline statistics"),
+    "gaps.json": ("JSON", "the gap analysis"),
+}
 
 
 def _optional(name: str) -> tuple[Any, str | None]:
@@ -38,7 +44,10 @@ def _cell(d: SiteData, src: str, key: str, value: Any) -> str:
     text = "" if value is None else str(value)
     if text.startswith("https://w3id.org/lmsafety/"):
         text = text.rsplit("/", 1)[-1]
-    if key in ("id", "concept", "area", "c", "defense", "attack", "subcategory", "threat_type") and text in d.concepts:
+    if (
+        key in ("id", "concept", "area", "c", "defense", "attack", "subcategory", "threat_type")
+        and text in d.concepts
+    ):
         return concept_link(d, src, text)
     if text in d.papers and key in ("paper", "id", "p"):
         return paper_link(d, src, text)
@@ -58,10 +67,16 @@ def rows_table(d: SiteData, src: str, rows: list[dict[str, Any]], limit: int = M
 
 def gaps_markdown(d: SiteData, data_dir: Path | None) -> str:
     """The gaps page, from kb.gaps.analyse()."""
-    out = ["# Gaps", "", "Where the survey's map of large-model safety is thin: combinations without papers, "
-           "attack areas nobody defends, techniques that rest on one method. Computed by `kb gaps` "
-           "from the same graph.", "", "![Papers per model family and threat kind](assets/figures/"
-           "family-threat-heatmap.svg)", ""]
+    out = [
+        "# Gaps",
+        "",
+        "Where the survey's map of large-model safety is thin: combinations without papers, "
+        "attack areas nobody defends, techniques that rest on one method. Computed by `kb gaps` "
+        "from the same graph.",
+        "",
+        "![Papers per model family and threat kind](assets/figures/family-threat-heatmap.svg)",
+        "",
+    ]
     gaps, why = _optional("gaps")
     if gaps is None:
         return "\n".join(out + [why or "", ""])
@@ -72,15 +87,26 @@ def gaps_markdown(d: SiteData, data_dir: Path | None) -> str:
     sections = getattr(gaps, "SECTIONS", {})
     for name, rows in result.items():
         title, about = sections.get(name, (name, ""))
-        out += [f"## {esc(title)}", "", f"{esc(about)} ({len(rows)} rows; <code>kb gaps --section "
-                f"{esc(name)}</code>)", "", rows_table(d, "gaps.md", rows, limit=200), ""]
+        out += [
+            f"## {esc(title)}",
+            "",
+            f"{esc(about)} ({len(rows)} rows; <code>kb gaps --section {esc(name)}</code>)",
+            "",
+            rows_table(d, "gaps.md", rows, limit=200),
+            "",
+        ]
     return "\n".join(out)
 
 
 def queries_markdown(d: SiteData, data_dir: Path | None) -> str:
     """The queries page: every named SPARQL query, its text and its current result."""
-    out = ["# Queries", "", "Every named question the knowledge base answers, with its SPARQL text and its "
-           "result on the current data. Run one yourself with `kb query NAME`.", ""]
+    out = [
+        "# Queries",
+        "",
+        "Every named question the knowledge base answers, with its SPARQL text and its "
+        "result on the current data. Run one yourself with `kb query NAME`.",
+        "",
+    ]
     sparql, why = _optional("sparql")
     if sparql is None:
         return "\n".join(out + [why or "", ""])
@@ -100,19 +126,32 @@ def queries_markdown(d: SiteData, data_dir: Path | None) -> str:
         out += [f"## {esc(name)}", ""]
         if info.get("description"):
             out += [esc(info["description"]), ""]
-        params = info.get("params") or {}
+        params = info.get("params") or ()
         if params:
-            out += ["Parameters: " + esc(", ".join(map(str, params))), ""]
+            out += ["Parameters:", ""] + [f"- {_param(p)}" for p in params] + [""]
         if text:
             out += [code_block(str(text).strip(), "sparql"), ""]
         try:
-            rows = sparql.run_named(name, {}, data_dir=data_dir) if _takes_data_dir(sparql) else \
-                sparql.run_named(name, {})
+            rows = (
+                sparql.run_named(name, {}, data_dir=data_dir)
+                if _takes_data_dir(sparql)
+                else sparql.run_named(name, {})
+            )
             rows = [dict(r) for r in rows]
             out += [f"Result: {len(rows)} rows.", "", rows_table(d, "queries.md", rows), ""]
         except Exception as exc:  # a query that needs parameters has no default result
-            out += [f"No result without parameters ({esc(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)}).", ""]
+            reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            out += [f"No result without parameters ({esc(reason)}).", ""]
     return "\n".join(out)
+
+
+def _param(p: Any) -> str:
+    """One parameter of a named query: name (type): meaning, default."""
+    if not hasattr(p, "name"):
+        return esc(p)
+    default = getattr(p, "default", None)
+    text = f"{p.name} ({getattr(p, 'type', '')}): {getattr(p, 'description', '') or ''}"
+    return esc(text + (f" (default: {default})" if default not in (None, "") else ""))
 
 
 def _takes_data_dir(module: Any) -> bool:
@@ -124,32 +163,31 @@ def _takes_data_dir(module: Any) -> bool:
         return False
 
 
-def copy_downloads(docs: Path, build_dir: Path, data_dir: Path | None) -> list[tuple[str, str, str]]:
-    """Copy the curated files and any build/ exports into docs/downloads; return (file, format, origin)."""
+def copy_downloads(
+    docs: Path, build_dir: Path, data_dir: Path | None
+) -> list[tuple[str, str, str]]:
+    """Copy the curated files and the build/ exports into docs/downloads; (file, format, what)."""
     dest = docs / "downloads"
     dest.mkdir(parents=True, exist_ok=True)
     found: list[tuple[str, str, str]] = []
-    for path, origin in ((taxonomy_path(data_dir), "curated source"), (bib_path(data_dir), "curated source")):
-        if path.exists():
+    curated = [(taxonomy_path(data_dir), "Turtle", "the curated knowledge graph")]
+    curated.append((bib_path(data_dir), "BibTeX", "the curated references"))
+    exports = [(build_dir / name, fmt, what) for name, (fmt, what) in EXPORTS.items()]
+    for path, fmt, what in curated + exports:
+        if path.is_file():
             shutil.copyfile(path, dest / path.name)
-            found.append((path.name, DOWNLOAD_SUFFIXES[path.suffix], origin))
-    exports = build_dir / "export"
-    for folder in (exports, build_dir):
-        if not folder.is_dir():
-            continue
-        for path in sorted(folder.iterdir()):
-            name = path.name
-            if (path.is_file() and path.suffix in DOWNLOAD_SUFFIXES and not name.startswith(".")
-                    and name not in {f for f, _, _ in found} and not name.startswith("gaps")):
-                shutil.copyfile(path, dest / name)
-                found.append((name, DOWNLOAD_SUFFIXES[path.suffix], "export"))
+            found.append((path.name, fmt, what))
     return found
 
 
 def downloads_markdown(found: list[tuple[str, str, str]]) -> str:
-    rows = [[f"[{esc(name)}](downloads/{name})", esc(fmt), esc(origin)] for name, fmt, origin in found]
-    note = ("" if any(o == "export" for _, _, o in found) else
-            "\n\nRun `kb build` to add the Turtle, JSON-LD, N-Triples and SQLite exports here.")
+    rows = [
+        [f"[{esc(name)}](downloads/{name})", esc(fmt), esc(origin)] for name, fmt, origin in found
+    ]
+    exported = any(name in EXPORTS for name, _, _ in found)
+    note = (
+        "" if exported else "\n\nRun `kb build` to add the JSON-LD, N-Triples and SQLite exports."
+    )
     return table(["File", "Format", "What"], rows) + note
 
 

@@ -93,7 +93,6 @@ def figures(d: SiteData, docs: Path) -> list[str]:
 
 def headline(d: SiteData, ix: Index) -> str:
     """The numbers block of the home page (Markdown)."""
-    src = "index.md"
     roles = Counter(m["role"] for m in d.methods.values() if m["role"])
     out = [
         f"The knowledge base holds **{len(d.papers)}** papers, **{len(d.methods)}** methods, "
@@ -106,17 +105,38 @@ def headline(d: SiteData, ix: Index) -> str:
         early = sum(n for y, n in years.items() if y <= 2021)
         cols = (["≤2021"] if early else []) + [str(y) for y in sorted(years) if y > 2021]
         vals = ([str(early)] if early else []) + [str(years[y]) for y in sorted(years) if y > 2021]
-        out += ["### Papers by year", "", table(cols, [vals]), "",
-                "![Papers per year](assets/figures/papers-per-year.svg)", ""]
+        out += [
+            "### Papers by year",
+            "",
+            table(cols, [vals]),
+            "",
+            "![Papers per year](assets/figures/papers-per-year.svg)",
+            "",
+        ]
     fams = paper_families(d)
     total = len(d.papers) or 1
     rows = []
     for f in d.roots():
         n = sum(1 for s in fams.values() if f in s)
-        rows.append([f"[{esc(FAMILY_TABS.get(f, d.concepts[f]['label']))}]({concept_page(f)})",
-                     esc(d.concepts[f]["label"]), str(len(ix.methods[f])), str(n), f"{100 * n / total:.1f}%"])
-    out += ["### Papers by model family", "", table(["Family", "Name", "Methods", "Papers", "Share"], rows), "",
-            "### Where the research is", "",
-            "![Papers per model family and threat kind](assets/figures/family-threat-heatmap.svg)", "",
-            "Empty cells are combinations the survey does not cover; see [Gaps](gaps.md).", ""]
+        rows.append(
+            [
+                f"[{esc(FAMILY_TABS.get(f, d.concepts[f]['label']))}]({concept_page(f)})",
+                esc(d.concepts[f]["label"]),
+                str(len(ix.methods[f])),
+                str(n),
+                f"{100 * n / total:.1f}%",
+            ]
+        )
+    out += [
+        "### Papers by model family",
+        "",
+        table(["Family", "Name", "Methods", "Papers", "Share"], rows),
+        "",
+        "### Where the research is",
+        "",
+        "![Papers per model family and threat kind](assets/figures/family-threat-heatmap.svg)",
+        "",
+        "Empty cells are combinations the survey does not cover; see [Gaps](gaps.md).",
+        "",
+    ]
     return "\n".join(out)

@@ -26,12 +26,24 @@ def paper_markdown(d: SiteData, pid: str) -> str:
     """The page of one paper: facts, links, every classification, its methods and its BibTeX."""
     p = d.papers[pid]
     src = paper_page(pid)
-    out = ["---", f"title: {yaml_str(p['title'])}", "---", "",
-           f"[Home]({rel(src, 'index.md')}) › [Papers]({rel(src, 'papers/index.md')})", "",
-           f"# {esc(p['title'])}", ""]
+    out = [
+        "---",
+        f"title: {yaml_str(p['title'])}",
+        "---",
+        "",
+        f"[Home]({rel(src, 'index.md')}) › [Papers]({rel(src, 'papers/index.md')})",
+        "",
+        f"# {esc(p['title'])}",
+        "",
+    ]
     authors = "; ".join(name for name, _ in p["authors"])
-    out += [f"**Authors:** {esc(authors) or '—'}  ", f"**Year:** {esc(p['year'] or '—')}  ",
-            f"**Venue:** {esc(p['venue'] or '—')}  ", f"**Key:** <code>{esc(pid)}</code>", ""]
+    out += [
+        f"**Authors:** {esc(authors) or '—'}  ",
+        f"**Year:** {esc(p['year'] or '—')}  ",
+        f"**Venue:** {esc(p['venue'] or '—')}  ",
+        f"**Key:** <code>{esc(pid)}</code>",
+        "",
+    ]
     links = []
     if p["arxiv"]:
         links.append("arXiv " + arxiv_cell(p))
@@ -41,7 +53,10 @@ def paper_markdown(d: SiteData, pid: str) -> str:
         links.append(code_cell(p).replace(">code<", ">code repository<"))
     ev = p["evidence"]
     if ev:
-        links.append("evidence: " + ", ".join(ext_link(u, esc(k.replace("Evidence", ""))) for k, u in sorted(ev.items())))
+        links.append(
+            "evidence: "
+            + ", ".join(ext_link(u, esc(k.replace("Evidence", ""))) for k, u in sorted(ev.items()))
+        )
     if links:
         out += ["**Links:** " + " · ".join(links), ""]
     subjects = sorted(set(d.paper_subjects.get(pid, [])), key=lambda c: (len(d.ancestors(c)), c))
@@ -56,12 +71,19 @@ def paper_markdown(d: SiteData, pid: str) -> str:
             out += [f"### {esc(m['label'])} {{#{anchor(mid)}}}", ""]
             if m["sub"]:
                 out += [f"- Subcategory: {_trail(d, src, m['sub'])}"]
-            facets = [("Role", m["role"]), ("Threat kind", m["kind"]), ("Access", ", ".join(m["access"]))]
+            facets = [
+                ("Role", m["role"]),
+                ("Threat kind", m["kind"]),
+                ("Access", ", ".join(m["access"])),
+            ]
             out += [f"- {k}: {esc(v)}" for k, v in facets if v]
             if m["targets"]:
                 out.append(f"- Target models: {esc('; '.join(m['targets']))}")
             if m["datasets"]:
-                out.append("- Evaluated on: " + ", ".join(dataset_link(d, src, x) for x in sorted(m["datasets"])))
+                out.append(
+                    "- Evaluated on: "
+                    + ", ".join(dataset_link(d, src, x) for x in sorted(m["datasets"]))
+                )
             ref = [f"survey ref. [{m['surveyRef']}]" if m["surveyRef"] else "", m["row"] or ""]
             if any(ref):
                 out.append(f"- Source: {esc(', '.join(r for r in ref if r))}")
@@ -83,7 +105,9 @@ def paper_markdown(d: SiteData, pid: str) -> str:
         out += ["## Notes", ""] + [f"- {n}" for n in notes] + [""]
     bib = d.bibtex.get(pid)
     out += ["## Cite", ""]
-    out += [code_block(bib, "bibtex"), ""] if bib else ["No BibTeX entry in `references.bib` yet.", ""]
+    out += (
+        [code_block(bib, "bibtex"), ""] if bib else ["No BibTeX entry in `references.bib` yet.", ""]
+    )
     return "\n".join(out) + "\n"
 
 
@@ -91,11 +115,23 @@ def dataset_markdown(d: SiteData, did: str) -> str:
     """The page of one dataset or benchmark: what it evaluates and who uses it."""
     ds = d.datasets[did]
     src = dataset_page(did)
-    out = ["---", f"title: {yaml_str(ds['title'])}", "---", "",
-           f"[Home]({rel(src, 'index.md')}) › [Datasets]({rel(src, 'datasets/index.md')})", "",
-           f"# {esc(ds['title'])}", ""]
-    facts = [("Also called", "; ".join(ds["alts"])), ("Issued", ds["issued"]), ("Size", ds["size"]),
-             ("Evaluation focus", ds["focus"]), ("Group", ds["group"])]
+    out = [
+        "---",
+        f"title: {yaml_str(ds['title'])}",
+        "---",
+        "",
+        f"[Home]({rel(src, 'index.md')}) › [Datasets]({rel(src, 'datasets/index.md')})",
+        "",
+        f"# {esc(ds['title'])}",
+        "",
+    ]
+    facts = [
+        ("Also called", "; ".join(ds["alts"])),
+        ("Issued", ds["issued"]),
+        ("Size", ds["size"]),
+        ("Evaluation focus", ds["focus"]),
+        ("Group", ds["group"]),
+    ]
     out += [f"**{k}:** {esc(v)}  " for k, v in facts if v]
     fams = [f for f in ds["families"] if f in d.concepts]
     if fams:
@@ -111,12 +147,22 @@ def dataset_markdown(d: SiteData, did: str) -> str:
         rows = []
         for mid in sorted(ds["methods"], key=lambda m: d.methods[m]["label"].lower()):
             m = d.methods[mid]
-            rows.append([method_link(d, src, mid),
-                         concept_link(d, src, m["sub"]) if m["sub"] else "",
-                         paper_link(d, src, m["paper"]) if m["paper"] in d.papers else "",
-                         esc(d.papers.get(m["paper"] or "", {}).get("year") or "")])
-        out += ["## Who uses it", "", f"{len(rows)} methods were evaluated on it.", "",
-                table(["Method", "Subcategory", "Paper", "Year"], rows), ""]
+            rows.append(
+                [
+                    method_link(d, src, mid),
+                    concept_link(d, src, m["sub"]) if m["sub"] else "",
+                    paper_link(d, src, m["paper"]) if m["paper"] in d.papers else "",
+                    esc(d.papers.get(m["paper"] or "", {}).get("year") or ""),
+                ]
+            )
+        out += [
+            "## Who uses it",
+            "",
+            f"{len(rows)} methods were evaluated on it.",
+            "",
+            table(["Method", "Subcategory", "Paper", "Year"], rows),
+            "",
+        ]
     else:
         out += ["No method in the survey's tables lists it as an evaluation dataset.", ""]
     return "\n".join(out) + "\n"
@@ -125,30 +171,67 @@ def dataset_markdown(d: SiteData, did: str) -> str:
 def papers_index(d: SiteData, ix: Index) -> str:
     """All papers in one sortable table."""
     src = "papers/index.md"
-    fams = {pid: sorted({d.concepts[c]["family"] for c in cs if d.concepts[c]["family"] in d.concepts})
-            for pid, cs in d.paper_subjects.items()}
+    fams = {
+        pid: sorted({d.concepts[c]["family"] for c in cs if d.concepts[c]["family"] in d.concepts})
+        for pid, cs in d.paper_subjects.items()
+    }
     for m in d.methods.values():
         if m["paper"] in d.papers and m["family"]:
             fams.setdefault(m["paper"], [])
             if m["family"] not in fams[m["paper"]]:
                 fams[m["paper"]].append(m["family"])
     rows = []
-    for pid in sorted(d.papers, key=lambda p: (-(d.papers[p]["year"] or 0), d.papers[p]["title"].lower())):
+    for pid in sorted(
+        d.papers, key=lambda p: (-(d.papers[p]["year"] or 0), d.papers[p]["title"].lower())
+    ):
         p = d.papers[pid]
-        rows.append([paper_link(d, src, pid), esc(short_authors(p)), esc(p["year"] or ""), esc(p["venue"] or ""),
-                     esc(", ".join(FAMILY_TABS.get(f, f) for f in sorted(fams.get(pid, [])))), arxiv_cell(p), code_cell(p)])
-    return "\n".join(["# Papers", "", f"All **{len(rows)}** papers, newest first. Use the search box to find "
-                      "one by title or by the name of its method.", "",
-                      table(["Title", "Authors", "Year", "Venue", "Family", "arXiv", "Code"], rows)]) + "\n"
+        rows.append(
+            [
+                paper_link(d, src, pid),
+                esc(short_authors(p)),
+                esc(p["year"] or ""),
+                esc(p["venue"] or ""),
+                esc(", ".join(FAMILY_TABS.get(f, f) for f in sorted(fams.get(pid, [])))),
+                arxiv_cell(p),
+                code_cell(p),
+            ]
+        )
+    return (
+        "\n".join(
+            [
+                "# Papers",
+                "",
+                f"All **{len(rows)}** papers, newest first. Use the search box to find "
+                "one by title or by the name of its method.",
+                "",
+                table(["Title", "Authors", "Year", "Venue", "Family", "arXiv", "Code"], rows),
+            ]
+        )
+        + "\n"
+    )
 
 
 def datasets_index(d: SiteData) -> str:
     """All datasets and benchmarks in one table."""
     src = "datasets/index.md"
     rows = []
-    for did in sorted(d.datasets, key=lambda x: (-len(d.datasets[x]["methods"]), d.datasets[x]["title"].lower())):
+    for did in sorted(
+        d.datasets, key=lambda x: (-len(d.datasets[x]["methods"]), d.datasets[x]["title"].lower())
+    ):
         ds = d.datasets[did]
         fam = ", ".join(FAMILY_TABS.get(f, f) for f in ds["families"])
-        rows.append([dataset_link(d, src, did), esc(fam), esc(ds["size"] or ""), str(len(ds["methods"]))])
-    return "\n".join(["# Datasets and benchmarks", "", f"**{len(rows)}** datasets and benchmarks, most used first.",
-                      "", table(["Dataset", "Family", "Size", "Methods using it"], rows)]) + "\n"
+        rows.append(
+            [dataset_link(d, src, did), esc(fam), esc(ds["size"] or ""), str(len(ds["methods"]))]
+        )
+    return (
+        "\n".join(
+            [
+                "# Datasets and benchmarks",
+                "",
+                f"**{len(rows)}** datasets and benchmarks, most used first.",
+                "",
+                table(["Dataset", "Family", "Size", "Methods using it"], rows),
+            ]
+        )
+        + "\n"
+    )
