@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import bibtexparser
 from bibtexparser.model import Entry, Field
 
+from kb.atomic import atomic_write_text
 from kb.graph import DataError
 
 # Canonical field order; fields not listed follow in alphabetical order.
@@ -91,21 +90,6 @@ def render_bib(entries: list[BibEntry]) -> str:
     return bibtexparser.write_string(library, bibtex_format=fmt).strip() + "\n"
 
 
-def atomic_write(path: Path, text: str) -> None:
-    """Write text to path via a temporary file and rename, so a failure never leaves half a file."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-
-
 def write_bib(entries: list[BibEntry], path: Path) -> None:
     """Write entries canonically and atomically."""
-    atomic_write(path, render_bib(entries))
+    atomic_write_text(path, render_bib(entries))

@@ -40,6 +40,18 @@ def _gaps(out: Path, data_dir: Path | None) -> list[Path] | None:
     return write_outputs(out, data_dir=data_dir)
 
 
+def _runs(out: Path, data_dir: Path | None) -> list[Path] | None:
+    import importlib.util
+
+    if not all(importlib.util.find_spec(m) for m in ("torch", "sklearn")):
+        print("      skipped: install the extra to run them: pip install -e '.[reference]'")
+        return None
+    from kb.reference import run_all
+
+    run_all(out / "runs", progress=lambda m: print(f"      {m}"))
+    return [out / "runs"]
+
+
 def _site(out: Path, data_dir: Path | None) -> list[Path] | None:
     from kb.site import build_site
 
@@ -52,6 +64,7 @@ STEPS: list[Step] = [
     ("statistics", _stats),
     ("exports (SQLite, N-Triples, JSON-LD, CSV)", _exports),
     ("gap analysis", _gaps),
+    ("reference implementations (kb run --all)", _runs),
     ("static site", _site),
 ]
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import rdflib
 
-from kb.bib import atomic_write
+from kb.atomic import atomic_write_text
 from kb.graph import new_graph
 
 
@@ -21,4 +21,4 @@ def render_turtle(graph: rdflib.Graph) -> str:
 
 def write_turtle(graph: rdflib.Graph, path: Path) -> None:
     """Write the graph canonically and atomically."""
-    atomic_write(path, render_turtle(graph))
+    atomic_write_text(path, render_turtle(graph))

@@ -17,7 +17,7 @@ from rdflib.namespace import DCTERMS, RDF
 from kb.bib import read_bib
 from kb.graph import bib_path, parse_turtle, taxonomy_path
 from kb.papers import normalise_title
-from kb.vocab import BIBO, BASE, KB, split_iri, valid_id
+from kb.vocab import BASE, BIBO, KB, split_iri, valid_id
 
 CHECKS_PACKAGE = "kb.checks"
 

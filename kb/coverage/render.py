@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import html
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
+from kb.atomic import atomic_write, atomic_write_text
 from kb.coverage.source import short_name
 
 FIGURE = "coverage"  # coverage.png / coverage.svg beside the report
@@ -232,16 +231,11 @@ def render(report: dict, fmt: str, title: str = "Coverage report", figure: bool 
 
 
 def write_atomic(path: Path, data: str | bytes) -> None:
-    """Write a file through a temporary file and os.replace, so readers never see half of it."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data.encode("utf-8") if isinstance(data, str) else data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Write a file atomically (kb.atomic), text as UTF-8."""
+    if isinstance(data, str):
+        atomic_write_text(path, data)
+    else:
+        atomic_write(path, lambda tmp: tmp.write_bytes(data))
 
 
 def heatmap_grid(report: dict) -> tuple[list[str], list[str], list[list[tuple[int, int] | None]]]:
@@ -300,10 +294,8 @@ def write_heatmap(report: dict, out_dir: Path) -> list[Path]:
     paths = []
     for ext in ("png", "svg"):
         path = out_dir / f"{FIGURE}.{ext}"
-        fd, tmp = tempfile.mkstemp(dir=out_dir, prefix=f".{path.name}.", suffix=f".{ext}")
-        os.close(fd)
-        fig.savefig(tmp, dpi=150, format=ext, metadata={"Date": None} if ext == "svg" else None)
-        os.replace(tmp, path)
+        meta = {"Date": None} if ext == "svg" else None
+        atomic_write(path, lambda tmp, ext=ext, meta=meta: fig.savefig(tmp, dpi=150, format=ext, metadata=meta))
         paths.append(path)
     plt.close(fig)
     return paths

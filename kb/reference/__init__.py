@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import importlib
 import json
-import os
-import tempfile
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -17,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from kb import __version__
+from kb.atomic import atomic_write_text
 from kb.reference.base import Implementation, Param, ReferenceInputError, parse_assignments
 
 __all__ = [
@@ -98,17 +97,8 @@ def run(name: str, seed: int = 0, params: dict[str, Any] | None = None) -> dict[
 
 
 def _write_json(path: Path, data: Any) -> None:
-    """Write JSON atomically: a temp file in the same folder, then os.replace."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(data, fh, indent=2, ensure_ascii=False, default=float)
-            fh.write("\n")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Write JSON atomically."""
+    atomic_write_text(path, json.dumps(data, indent=2, ensure_ascii=False, default=float) + "\n")
 
 
 def run_all(
