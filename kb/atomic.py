@@ -32,4 +32,8 @@ def _umask() -> int:
 
 def atomic_write_text(path: Path, text: str) -> Path:
     """Write text (UTF-8) to path atomically."""
-    return atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+
+    def write(tmp: Path) -> None:
+        tmp.write_text(text, encoding="utf-8")
+
+    return atomic_write(path, write)

@@ -30,15 +30,16 @@ def write_db(path: Path, tables: Tables) -> None:
     for spec in SPECS:
         rows = tables[spec.name]
         columns = tables.columns[spec.name]
-        db[spec.name].create(
+        table = db.table(spec.name)
+        table.create(
             _column_types(columns, rows),
             pk=spec.pk[0] if len(spec.pk) == 1 else spec.pk,
             foreign_keys=[(col, target, "id") for col, target in spec.foreign_keys.items()],
             column_order=columns,
         )
-        db[spec.name].insert_all(rows, batch_size=1000)
-    for table, cols in FTS.items():
-        db[table].enable_fts(cols, fts_version="FTS5", create_triggers=True)
+        table.insert_all(rows, batch_size=1000)
+    for name, cols in FTS.items():
+        db.table(name).enable_fts(cols, fts_version="FTS5", create_triggers=True)
     db.index_foreign_keys()
     db.execute("PRAGMA user_version = 1")  # bump when the schema changes incompatibly
     db.conn.commit()

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import json
+from functools import partial
 from pathlib import Path
 
 from kb.atomic import atomic_write, atomic_write_text
@@ -98,5 +99,5 @@ def write_outputs(
     ]
     for fmt in ("png", "svg"):
         target = out_dir / f"gaps-matrix.{fmt}"
-        paths.append(atomic_write(target, lambda p, f=fmt: draw_heatmap(result["matrix"], p, f)))
+        paths.append(atomic_write(target, partial(draw_heatmap, result["matrix"], fmt=fmt)))
     return paths

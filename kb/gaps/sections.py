@@ -254,8 +254,8 @@ def _dataset_bridge(v: View, h: nx.Graph, n: str) -> tuple[list[str], str]:
 def _concept_bridge(v: View, h: nx.Graph, n: str) -> tuple[list[str], str]:
     own = v.fam(n)
     shared = {d for c in v.subtree(n) for d in h.neighbors(c) if v.nodes[d]["kind"] == "dataset"}
-    crossing = {d: {v.fam(c) for c in h.neighbors(d)} - {own, None} for d in shared}
-    others = sorted(set().union(*crossing.values()) if crossing else set(), key=_fam_rank(v))
+    crossing = {d: {v.fam(c) for c in h.neighbors(d)} - {own, ""} for d in shared}
+    others = sorted(set[str]().union(*crossing.values()), key=_fam_rank(v))
     names = sorted(v.nodes[d]["label"] for d, fams in crossing.items() if fams)
     reading = (
         f"{v.name(n)} shares {n_of(len(names), 'dataset')} ({', '.join(names[:3])}"

@@ -142,14 +142,13 @@ class View:
         self.area_of = {n: self._area(n) for n in concepts}
         self.papers_of: dict[str, set[str]] = defaultdict(set)  # area -> papers
         self.methods_of: dict[str, set[str]] = defaultdict(set)  # area -> methods
-        self.datasets_of: dict[str, Counter[str]] = defaultdict(
-            Counter
-        )  # area -> datasets its methods use
+        # area -> datasets its methods use, with how many methods use each
+        self.datasets_of: dict[str, Counter[str]] = defaultdict(Counter)
         for u, v, rel in g.edges(data="rel"):
-            if rel == "subject" and self.area_of.get(v):
-                self.papers_of[self.area_of[v]].add(u)
-            elif rel == "subcategory" and self.area_of.get(v):
-                area = self.area_of[v]
+            area = self.area_of.get(v)
+            if rel == "subject" and area:
+                self.papers_of[area].add(u)
+            elif rel == "subcategory" and area:
                 self.methods_of[area].add(u)
                 self.papers_of[area].update(self.out(u, "proposedIn"))
                 self.datasets_of[area].update(self.out(u, "evaluatedOn"))
@@ -162,11 +161,12 @@ class View:
 
     def _area(self, node: str) -> str | None:
         seen = set()
-        while node and node not in seen:
-            seen.add(node)
-            if self.g.nodes[node]["type"] == "ThreatType":
-                return node
-            node = next(iter(self.out(node, "broader")), None)
+        current: str | None = node
+        while current and current not in seen:
+            seen.add(current)
+            if self.g.nodes[current]["type"] == "ThreatType":
+                return current
+            current = next(iter(self.out(current, "broader")), None)
         return None
 
     def subtree(self, node: str) -> set[str]:
@@ -193,5 +193,6 @@ class View:
             return a["label"]
         return f"{fam} {a['label']}"
 
-    def fam(self, node: str) -> str | None:
-        return self.nodes[node].get("family")
+    def fam(self, node: str) -> str:
+        """The node's model family id, or "" (datasets and papers have none of their own)."""
+        return self.nodes[node].get("family") or ""

@@ -154,6 +154,7 @@ def _natural(text: str) -> tuple[int, int, str]:
 
 def _rows(store: pyoxigraph.Store, spec: TableSpec) -> tuple[list[str], list[dict[str, Any]]]:
     result = store.query(query_text(spec.name))
+    assert isinstance(result, pyoxigraph.QuerySolutions), f"{spec.name}.rq must be a SELECT"
     names = [v.value for v in result.variables]
     rows = []
     for solution in result:
