@@ -69,7 +69,7 @@ def build_graph(tables: Tables) -> nx.DiGraph:
             f"concept:{c['id']}",
             kind="concept",
             id=c["id"],
-            label=c["label"] or c["id"],
+            label=c["name"] or c["id"],
             type=c["type"],
             family=c["family"],
             threat_kind=kind_name(c["threat_kind"]) or None,
