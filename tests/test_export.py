@@ -151,13 +151,23 @@ def test_dangling_links_are_reported_and_emptied(mini_dir, tmp_path):
     assert (
         "methods llm-ghost: paper_id nobody2020none is not in papers; left empty" in tables.problems
     )
-    dropped = "method_datasets llm-ghost/nowhere: dataset_id nowhere is not in datasets; row left out"
+    dropped = (
+        "method_datasets llm-ghost/nowhere: dataset_id nowhere is not in datasets; row left out"
+    )
     assert dropped in tables.problems
     ghost = next(m for m in tables["methods"] if m["id"] == "llm-ghost")
     assert ghost["paper_id"] is None
     export_sqlite(tmp_path / "kb.db", tables)
     with sqlite3.connect(tmp_path / "kb.db") as conn:
         assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
+    result = CliRunner().invoke(
+        main, ["export", "sqlite", str(tmp_path / "cli.db"), "--data", str(broken)]
+    )
+    assert result.exit_code == 0
+    assert (
+        "· warning: methods llm-ghost: paper_id nobody2020none is not in papers; left empty"
+        in result.output
+    )
 
 
 def test_csv_matches_sqlite(built):

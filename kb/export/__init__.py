@@ -25,9 +25,6 @@ def export_all(
 
     out_dir = Path(out_dir)
     tables = load_tables(data_dir, progress)
-    if progress:
-        for problem in tables.problems:
-            progress(f"warning: {problem}")
     paths = [export_sqlite(out_dir / DB_NAME, tables, progress)]
     paths += export_csv(out_dir / CSV_DIR, tables, progress)
     paths += export_rdf(out_dir, load_graph(data_dir), progress)

@@ -198,6 +198,8 @@ def build_tables(store: pyoxigraph.Store, progress: Callable[[str], None] | None
     _fix_foreign_keys(tables)
     if progress:
         progress("tables: " + ", ".join(f"{n} {c}" for n, c in tables.counts().items()))
+        for problem in tables.problems:
+            progress(f"warning: {problem}")
     return tables
 
 
