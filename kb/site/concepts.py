@@ -141,8 +141,11 @@ def _facts(c: dict) -> str:
 def _sources(c: dict) -> str:
     out = []
     for s in c["sources"]:
-        text = ", ".join(str(x) for x in (s["label"], s["locator"]) if x)
-        if s["page"]:
+        # labels often name the place already: add the locator and page only when they say more
+        text = s["label"] or ""
+        if s["locator"] and s["locator"] not in text:
+            text = f"{text}: {s['locator']}" if text else s["locator"]
+        if s["page"] and f"p. {s['page']}" not in text:
             text += f" (p. {s['page']})"
         out.append(ext_link(s["url"], esc(text or "source")))
     return "**Source:** " + "; ".join(out) if out else ""

@@ -14,7 +14,20 @@ from kb.graph import bib_path, taxonomy_path
 from kb.site.concepts import concept_link, dataset_link, paper_link, table
 from kb.site.data import SiteData
 from kb.site.escape import code_block, esc
+from kb.vocab import BASE
 
+# Result columns whose plain ids name concepts (gap rows and query rows).
+CONCEPT_KEYS = {
+    "id",
+    "concept",
+    "area",
+    "c",
+    "defense",
+    "attack",
+    "subcategory",
+    "threat_type",
+    "family",
+}
 MAX_ROWS = 50  # query results shown per query; the rest is counted
 # Files that `kb build` writes into build/ and the site offers for download when present.
 EXPORTS = {
@@ -42,16 +55,20 @@ def _cell(d: SiteData, src: str, key: str, value: Any) -> str:
     if isinstance(value, float):
         return esc(f"{value:.4g}")
     text = "" if value is None else str(value)
-    if text.startswith("https://w3id.org/lmsafety/"):
-        text = text.rsplit("/", 1)[-1]
-    if (
-        key in ("id", "concept", "area", "c", "defense", "attack", "subcategory", "threat_type")
-        and text in d.concepts
-    ):
+    kind, _, ident = text.partition(":")
+    if text.startswith(BASE):  # a full IRI of ours
+        kind, ident = text[len(BASE) :].split("/", 1) if "/" in text[len(BASE) :] else ("", text)
+    if kind == "concept" and ident in d.concepts:
+        return concept_link(d, src, ident)
+    if kind == "paper" and ident in d.papers:
+        return paper_link(d, src, ident)
+    if kind == "dataset" and ident in d.datasets:
+        return dataset_link(d, src, ident)
+    if key in CONCEPT_KEYS and text in d.concepts:
         return concept_link(d, src, text)
-    if text in d.papers and key in ("paper", "id", "p"):
+    if key in ("paper", "id", "p") and text in d.papers:
         return paper_link(d, src, text)
-    if text in d.datasets and key in ("dataset", "id", "d"):
+    if key in ("dataset", "id", "d") and text in d.datasets:
         return dataset_link(d, src, text)
     return esc(text)
 
