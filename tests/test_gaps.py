@@ -94,7 +94,8 @@ def test_areas_without_benchmark(mini):
     areas = {r["area"] for r in mini["no_benchmark"]}
     assert "llm.jailbreak-attacks" not in areas  # AdvBench evaluates it
     assert "llm.datasets-and-benchmarks" not in areas  # evaluation sections are not asked
-    assert len(areas) == 8
+    assert "llm.jailbreak-defenses" not in areas  # its method PPL is evaluated on AdvBench
+    assert len(areas) == 7
     dm = by(mini["no_benchmark"], "area")["dm.adversarial-attacks"]
     assert dm["most_used"] == "ImageNet; LAION-5B" or dm["most_used"] == "LAION-5B; ImageNet"
 

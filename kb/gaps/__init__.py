@@ -37,7 +37,8 @@ SECTIONS: dict[str, tuple[str, str]] = {
     ),
     "no_benchmark": (
         "Areas without a dataset or benchmark",
-        "Attack and defense areas that no dataset or benchmark evaluates (kb:evaluates).",
+        "Attack and defense areas that no benchmark (a dataset listed in the survey's dataset "
+        "tables or sections) evaluates; eval_datasets counts the datasets their methods use.",
     ),
     "stale": (
         f"Areas whose newest paper predates {RECENT_YEAR}",

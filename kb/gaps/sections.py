@@ -152,22 +152,19 @@ def no_benchmark(v: View) -> Rows:
         attrs = v.nodes[a]
         if attrs["role"] not in ("role-attack", "role-defense"):
             continue
-        evaluated = [d for d in v.g.predecessors(a) if v.g.edges[d, a]["rel"] == "evaluates"]
-        evaluated += [
-            d
-            for c, area in v.area_of.items()
-            if area == a and c != a
-            for d in v.into(c, "evaluates")
-        ]
-        if evaluated:
-            continue
+        # a benchmark is a dataset the survey lists in a dataset table or section (it has a
+        # dcterms:source); the importer also links every ad-hoc evaluation dataset with kb:evaluates
         used = v.datasets_of[a]
+        evaluated = {d for c in v.subtree(a) for d in v.into(c, "evaluates")} | set(used)
+        if any(v.nodes[d].get("benchmark") for d in evaluated):
+            continue
         top = [v.nodes[d]["label"] for d, _ in used.most_common(3)]
         if used:
             reading = (
-                f"No benchmark evaluates {v.name(a)}; "
-                f"its {n_of(len(v.methods_of[a]), 'method')} use "
-                f"{n_of(len(used), 'dataset')} of their own choosing (most often {', '.join(top)})"
+                f"No benchmark of the survey's dataset tables evaluates {v.name(a)}; "
+                f"its {n_of(len(v.methods_of[a]), 'method')} "
+                f"{'uses' if len(v.methods_of[a]) == 1 else 'use'} {n_of(len(used), 'dataset')} "
+                f"chosen case by case (most often {', '.join(top)})"
             )
         else:
             reading = (

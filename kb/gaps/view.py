@@ -92,6 +92,7 @@ def build_graph(tables: Tables) -> nx.DiGraph:
             id=d["id"],
             label=d["title"] or d["id"],
             family=None,  # a dataset serves several families; see its neighbours
+            benchmark=bool(d.get("sources")),  # listed in a dataset table or section of the survey
         )
     for m in tables["methods"]:
         g.add_node(

@@ -75,7 +75,7 @@ SPECS: tuple[TableSpec, ...] = (
         ("id",),
         "Datasets and benchmarks.",
         {"introduced_by": "papers"},
-        ("size", "families"),
+        ("size", "families", "sources"),
     ),
     TableSpec(
         "method_datasets",
