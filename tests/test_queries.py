@@ -224,7 +224,43 @@ def test_year_and_target_counts_match_triples(real_sources):
 def mini_data(tmp_path, monkeypatch):
     shutil.copy(MINI, tmp_path / "taxonomy.ttl")
     monkeypatch.setenv("KB_DATA", str(tmp_path))
+    monkeypatch.setenv(sparql.CACHE_ENV, str(tmp_path / "cache"))
     return tmp_path
+
+
+def test_disk_store_cache(mini_data):
+    """`kb query` opens a cached on-disk store keyed by the file's hash; edits make a new one."""
+    path = mini_data / "taxonomy.ttl"
+    in_memory = sparql.run_named("family-summary", source=sparql.load_file(path))
+    first = sparql.disk_store(path)
+    assert first is not None and len(first) == len(sparql.load_file(path))
+    assert sparql.run_named("family-summary", source=first) == in_memory
+    built = sorted((mini_data / "cache").iterdir())
+    assert len(built) == 1 and sparql.disk_store(path) is not None
+    assert sorted((mini_data / "cache").iterdir()) == built  # reused, not rebuilt
+    with path.open("a", encoding="utf-8") as fh:
+        fh.write('<https://w3id.org/lmsafety/model/x> a <https://w3id.org/lmsafety/vocab#Model> .\n')
+    assert len(sparql.disk_store(path)) == len(first) + 1
+    assert len(list((mini_data / "cache").iterdir())) == 2
+
+
+def test_disk_store_cache_can_be_turned_off(mini_data, monkeypatch):
+    monkeypatch.setenv(sparql.CACHE_ENV, "0")
+    assert sparql.disk_store(mini_data / "taxonomy.ttl") is None
+    assert sparql.run_named("papers-per-year", data_dir=mini_data)[0] == {
+        "year": 2022,
+        "papers": 2,
+        "papers_with_methods": 2,
+    }
+
+
+def test_bad_turtle_is_one_line_error(tmp_path, monkeypatch):
+    monkeypatch.setenv(sparql.CACHE_ENV, str(tmp_path / "cache"))
+    (tmp_path / "taxonomy.ttl").write_text("@prefix x: <http://x/> .\nx:a x:b\n")
+    result = CliRunner().invoke(main, ["query", "papers-per-year", "--data", str(tmp_path)])
+    assert result.exit_code == 1
+    assert result.output.startswith(f"Error: {tmp_path / 'taxonomy.ttl'}: invalid Turtle (")
+    assert result.output.count("\n") == 1
 
 
 def test_cli_list_json_and_table():
