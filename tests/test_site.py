@@ -189,6 +189,7 @@ def test_strict_build_fails_on_a_broken_link(tmp_path):
         run_mkdocs(tmp_path / "mkdocs.yml", tmp_path / "out")
 
 
+@pytest.mark.slow
 def test_real_data_every_record_has_a_page(tmp_path):
     """Every concept, paper and dataset of data/taxonomy.ttl gets a page; every method an anchor."""
     d = load()

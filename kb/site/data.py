@@ -49,6 +49,7 @@ def run_file(store: pyoxigraph.Store, name: str) -> list[dict[str, Any]]:
     """Run kb/site/queries/<name>.rq and return rows of Python values."""
     text = (QUERY_DIR / f"{name}.rq").read_text(encoding="utf-8")
     result = store.query(text, prefixes=_PREFIXES)
+    assert isinstance(result, pyoxigraph.QuerySolutions), f"{name}.rq must be a SELECT query"
     names = [v.value for v in result.variables]
     return [{n: _value(sol[n]) for n in names} for sol in result]
 

@@ -13,6 +13,10 @@ from kb.site.escape import esc
 from kb.site.paths import concept_page
 
 FIG_DIR = "assets/figures"
+# The survey's own statistics (its §1, via /work/shared/data/README.md), shown beside ours.
+SURVEY_PAPERS = 574
+SURVEY_BY_YEAR = {"≤2021": 24, "2022": 27, "2023": 148, "2024": 302, "2025": 73}  # 2025: to July
+SURVEY_SHARE = {"llm": 27.91, "dm": 24.42, "agent": 18.99, "vfm": 11.82, "vlp": 8.91, "vlm": 7.95}
 
 
 def paper_families(d: SiteData) -> dict[str, set[str]]:
@@ -105,10 +109,19 @@ def headline(d: SiteData, ix: Index) -> str:
         early = sum(n for y, n in years.items() if y <= 2021)
         cols = (["≤2021"] if early else []) + [str(y) for y in sorted(years) if y > 2021]
         vals = ([str(early)] if early else []) + [str(years[y]) for y in sorted(years) if y > 2021]
+        survey = [str(SURVEY_BY_YEAR.get(c, "")) for c in cols]
         out += [
             "### Papers by year",
             "",
-            table(cols, [vals]),
+            table(
+                ["", *cols],
+                [
+                    ["this knowledge base", *vals],
+                    [f"the survey states ({SURVEY_PAPERS} papers)", *survey],
+                ],
+            ),
+            "",
+            "The survey counts 2025 up to July.",
             "",
             "![Papers per year](assets/figures/papers-per-year.svg)",
             "",
@@ -125,12 +138,15 @@ def headline(d: SiteData, ix: Index) -> str:
                 str(len(ix.methods[f])),
                 str(n),
                 f"{100 * n / total:.1f}%",
+                f"{SURVEY_SHARE[f]:.1f}%" if f in SURVEY_SHARE else "",
             ]
         )
     out += [
         "### Papers by model family",
         "",
-        table(["Family", "Name", "Methods", "Papers", "Share"], rows),
+        table(["Family", "Name", "Methods", "Papers", "Share", "Survey's share"], rows),
+        "",
+        "A paper classified under two families counts in both, so shares add up to more than 100%.",
         "",
         "### Where the research is",
         "",
