@@ -21,7 +21,16 @@ from kb.site.paths import anchor, concept_page, dataset_page, paper_page
 DATA = Path(__file__).parent / "data"
 EVIL = "<script>alert(1)</script> *bold* [x](javascript:alert(1))"
 # Markup that must never reach a built page from the fixture's data.
-INJECTED = ("<script>alert", "<img src=x", "<b>Venue", "<i>markup", 'href="javascript:', "<em>bold")
+INJECTED = (
+    "<script>alert",
+    "<img src=x",
+    "<b>Venue",
+    "<i>markup",
+    'href="javascript:',
+    "<em>bold",
+    "<u>jailbreak",
+    "&amp;lt;",
+)  # the last one: escaped twice
 
 
 @pytest.fixture(scope="module")
@@ -124,6 +133,18 @@ def test_no_page_carries_injected_markup(mini_site):
     assert "<script>alert" not in index and "&lt;script&gt;alert" in index
 
 
+def test_hostile_concept_label_is_literal_in_nav_and_page(mini_site):
+    out, _ = mini_site
+    label = "<img src=x onerror=alert(5)> & Co"
+    page = out / "llm" / "jailbreak-defenses" / "hostile" / "index.html"
+    assert text_of(page, "h1") == label
+    assert text_of(page, "title") == f"{label} - Large-Model Safety Knowledge Base"
+    parent = (out / "llm" / "jailbreak-defenses" / "index.html").read_text(encoding="utf-8")
+    assert html.escape(label, quote=True) in parent  # its nav entry, escaped exactly once
+    # a definition that starts like a list item stays a paragraph
+    assert "<p>&#45; a definition that &#42;looks&#42; like" in page.read_text(encoding="utf-8")
+
+
 def test_bibtex_entry_is_shown_verbatim(mini_site):
     out, _ = mini_site
     code = text_of(out / "papers" / "zou2023universal" / "index.html", "pre")
@@ -133,7 +154,7 @@ def test_bibtex_entry_is_shown_verbatim(mini_site):
 def test_fixture_site_has_every_page(mini_site, mini):
     out, stats = mini_site
     d = load(mini)
-    assert stats["concepts"] == len(d.concepts) == 6
+    assert stats["concepts"] == len(d.concepts) == 7
     for cid in d.concepts:
         assert (out / concept_page(cid).replace("index.md", "index.html")).exists(), cid
     for pid in d.papers:
