@@ -88,6 +88,7 @@ class SiteData:
     links: list[dict] = field(default_factory=list)
     impls: dict[str, dict] = field(default_factory=dict)
     bibtex: dict[str, str] = field(default_factory=dict)
+    sources: dict[str, dict] = field(default_factory=dict)
 
     def roots(self) -> list[str]:
         """The six model families in source order."""
@@ -264,5 +265,6 @@ def load(data_dir: Path | None = None) -> SiteData:
         )
         if r["target"] and r["target"] not in impl["targets"]:
             impl["targets"].append(r["target"])
+    d.sources = {r["s"]: r for r in run_file(store, "sources")}
     d.bibtex = _bib_entries(bib_path(data_dir))
     return d

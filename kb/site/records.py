@@ -94,7 +94,10 @@ def paper_markdown(d: SiteData, pid: str) -> str:
         out.append("")
     notes = []
     if p["listed"]:
-        notes.append("Listed in: " + esc("; ".join(p["listed"])))
+        listed = [d.sources.get(x, {"label": x, "url": None}) for x in p["listed"]]
+        notes.append(
+            "Listed in: " + "; ".join(ext_link(x["url"], esc(x["label"] or x["s"])) for x in listed)
+        )
     notes += [f"Flag: {esc(f)}" for f in p["flags"]]
     if p["review"]:
         notes.append("Needs review: a required fact is missing from every source.")
