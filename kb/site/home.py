@@ -19,6 +19,13 @@ SURVEY_BY_YEAR = {"≤2021": 24, "2022": 27, "2023": 148, "2024": 302, "2025": 7
 SURVEY_SHARE = {"llm": 27.91, "dm": 24.42, "agent": 18.99, "vfm": 11.82, "vlp": 8.91, "vlm": 7.95}
 
 
+try:  # the data model's order of threat kinds (attacks on models first, agents, then evaluation)
+    from kb.gaps.view import KIND_ORDER
+except ImportError:  # kb.gaps is optional for the site
+    KIND_ORDER = ()
+_KIND_RANK = {k: i for i, k in enumerate(KIND_ORDER)}
+
+
 def paper_families(d: SiteData) -> dict[str, set[str]]:
     """The model families each paper is classified under (through its concepts or its methods)."""
     out: dict[str, set[str]] = {pid: set() for pid in d.papers}
@@ -42,7 +49,7 @@ def family_kind_counts(d: SiteData) -> tuple[list[str], list[str], dict[tuple[st
         if m["paper"] in d.papers and m["family"] and m["kind"]:
             cells.setdefault((m["family"], m["kind"]), set()).add(m["paper"])
     fams = [r for r in d.roots()]
-    kinds = sorted({k for _, k in cells})
+    kinds = sorted({k for _, k in cells}, key=lambda k: (_KIND_RANK.get(k, len(_KIND_RANK)), k))
     return fams, kinds, {k: len(v) for k, v in cells.items()}
 
 
