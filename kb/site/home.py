@@ -19,11 +19,16 @@ SURVEY_BY_YEAR = {"≤2021": 24, "2022": 27, "2023": 148, "2024": 302, "2025": 7
 SURVEY_SHARE = {"llm": 27.91, "dm": 24.42, "agent": 18.99, "vfm": 11.82, "vlp": 8.91, "vlm": 7.95}
 
 
-try:  # the data model's order of threat kinds (attacks on models first, agents, then evaluation)
-    from kb.gaps.view import KIND_ORDER
-except ImportError:  # kb.gaps is optional for the site
-    KIND_ORDER = ()
-_KIND_RANK = {k: i for i, k in enumerate(KIND_ORDER)}
+def _kind_order() -> tuple[str, ...]:
+    """The data model's order of threat kinds, from kb.gaps (optional for the site)."""
+    try:
+        from kb.gaps.view import KIND_ORDER
+    except ImportError:
+        return ()
+    return tuple(KIND_ORDER)
+
+
+_KIND_RANK = {k: i for i, k in enumerate(_kind_order())}
 
 
 def paper_families(d: SiteData) -> dict[str, set[str]]:
