@@ -238,8 +238,9 @@ def test_disk_store_cache(mini_data):
     built = sorted((mini_data / "cache").iterdir())
     assert len(built) == 1 and sparql.disk_store(path) is not None
     assert sorted((mini_data / "cache").iterdir()) == built  # reused, not rebuilt
+    extra = "<https://w3id.org/lmsafety/model/x> a <https://w3id.org/lmsafety/vocab#Model> .\n"
     with path.open("a", encoding="utf-8") as fh:
-        fh.write('<https://w3id.org/lmsafety/model/x> a <https://w3id.org/lmsafety/vocab#Model> .\n')
+        fh.write(extra)
     assert len(sparql.disk_store(path)) == len(first) + 1
     assert len(list((mini_data / "cache").iterdir())) == 2
 
