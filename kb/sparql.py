@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import click
 import pyoxigraph as ox
@@ -382,7 +382,9 @@ def _run_oxigraph(text: str, bound: dict, source: Any, compact_iris: bool, where
     injected = with_values(text, {k: str(t) for k, t in terms.items()}) if terms else text
     # pyoxigraph's own substitutions are correct but not pushed into the plan (20 ms instead of
     # 0.5 ms on papers-under-concept); a VALUES block opening the WHERE group is.
-    subs = {ox.Variable(k): t for k, t in terms.items()} if injected is None else {}
+    subs: dict[ox.Variable, Any] = (
+        {ox.Variable(k): t for k, t in terms.items()} if injected is None else {}
+    )
     try:
         result = store.query(injected or text, substitutions=subs)
     except SyntaxError as exc:
@@ -414,7 +416,7 @@ def _run_rdflib(text: str, bound: dict, source: Any, compact_iris: bool, where: 
     import rdflib
 
     graph = source if isinstance(source, rdflib.Graph) else kbgraph.load_graph(source)
-    init = {rdflib.Variable(k): _rdflib_term(*v) for k, v in bound.items()}
+    init: dict[str, Any] = {k: _rdflib_term(*v) for k, v in bound.items()}
     try:
         result = graph.query(text, initBindings=init)
     except Exception as exc:  # rdflib raises pyparsing and assorted errors for bad queries
@@ -423,10 +425,10 @@ def _run_rdflib(text: str, bound: dict, source: Any, compact_iris: bool, where: 
         return Rows([{"ask": bool(result.askAnswer)}], ["ask"])
     if result.type in ("CONSTRUCT", "DESCRIBE"):
         names = ["s", "p", "o"]
-        raw = [dict(zip(names, t, strict=True)) for t in result]
+        raw = [dict(zip(names, cast(tuple, t), strict=True)) for t in result]
     else:
-        names = [str(v) for v in result.vars]
-        raw = [{n: row[i] for i, n in enumerate(names)} for row in result]
+        names = [str(v) for v in result.vars or []]
+        raw = [{n: cast(tuple, row)[i] for i, n in enumerate(names)} for row in result]
 
     def conv(term: Any) -> Any:
         if term is None:
