@@ -80,6 +80,7 @@ def test_same_rows_on_both_engines_mini(query, mini_sources):
     rdflib_rows = sparql.run_named(query.name, source=graph)
     assert ox_rows.columns == rdflib_rows.columns
     assert normalised(ox_rows) == normalised(rdflib_rows)
+    assert ox_rows == rdflib_rows, "same rows, different order: make ORDER BY total"
 
 
 @pytest.mark.slow
@@ -91,6 +92,7 @@ def test_same_rows_on_both_engines_real(query, real_sources):
     rdflib_rows = sparql.run_named(query.name, source=graph)
     assert ox_rows, f"{query.name} answers nothing on the real graph with its defaults"
     assert normalised(ox_rows) == normalised(rdflib_rows)
+    assert ox_rows == rdflib_rows, "same rows, different order: make ORDER BY total"
 
 
 # ---------------------------------------------------------------- answers on the fixture
