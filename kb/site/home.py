@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections import Counter
 from pathlib import Path
 
+from kb.atomic import atomic_write
 from kb.site.concepts import Index, table
 from kb.site.data import FAMILY_TABS, SiteData
 from kb.site.escape import esc
@@ -60,11 +59,7 @@ def family_kind_counts(d: SiteData) -> tuple[list[str], list[str], dict[tuple[st
 
 def _save(fig, path: Path) -> None:
     """Write a figure atomically."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=path.suffix)
-    os.close(fd)
-    fig.savefig(tmp, format="svg", bbox_inches="tight")
-    os.replace(tmp, path)
+    atomic_write(path, lambda tmp: fig.savefig(tmp, format="svg", bbox_inches="tight"))
 
 
 def figures(d: SiteData, docs: Path) -> list[str]:
