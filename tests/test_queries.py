@@ -26,6 +26,9 @@ QUERIES = sparql.list_queries()
 NAMES = [q.name for q in QUERIES]
 INJECTION = 'x" } ; DROP ALL ; SELECT * { ?s ?p "'
 
+# Parameters for the real-data run where the default may rightly answer nothing as data changes.
+REAL_PARAMS = {"stale-areas": {"since": "2025"}, "top-authors": {"min": "1"}}
+
 needs_real = pytest.mark.skipif(not REAL.exists(), reason="data/taxonomy.ttl not imported yet")
 
 
@@ -88,14 +91,72 @@ def test_same_rows_on_both_engines_mini(query, mini_sources):
 @pytest.mark.parametrize("query", QUERIES, ids=NAMES)
 def test_same_rows_on_both_engines_real(query, real_sources):
     store, graph = real_sources
-    ox_rows = sparql.run_named(query.name, source=store)
-    rdflib_rows = sparql.run_named(query.name, source=graph)
+    params = REAL_PARAMS.get(query.name)
+    ox_rows = sparql.run_named(query.name, params, source=store)
+    rdflib_rows = sparql.run_named(query.name, params, source=graph)
     assert ox_rows, f"{query.name} answers nothing on the real graph with its defaults"
     assert normalised(ox_rows) == normalised(rdflib_rows)
     assert ox_rows == rdflib_rows, "same rows, different order: make ORDER BY total"
 
 
 # ---------------------------------------------------------------- answers on the fixture
+
+# One known fact per query on tests/data/mini.ttl (defaults): (row count, a row that must be there).
+MINI_ANSWERS = {
+    "access-level-matrix": (5, {"family": "concept:llm", "level": "black-box", "methods": 2}),
+    "attacks-by-kind-access": (3, {"name": "PAIR", "year": 2023}),
+    "concept-tree": (14, {"node": "concept:llm.jailbreak-attacks.white-box", "depth": 2}),
+    "datasets-for-area": (
+        2,
+        {"dataset": "dataset:advbench", "methods": 2, "in_survey_table": True},
+    ),
+    "datasets-for-method": (
+        2,
+        {"dataset": "dataset:advbench", "relation": "introduced by its paper"},
+    ),
+    "defenses-for-attack": (1, {"defense": "concept:llm.jailbreak-defenses", "methods": 1}),
+    "describe": (14, {"property": "kb:proposedIn", "direction": "in", "value": "method:llm-gcg"}),
+    "family-kind-matrix": (
+        5,
+        {"kind": "facet:kind-jailbreak", "family": "concept:llm", "methods": 3},
+    ),
+    "family-summary": (4, {"family": "concept:llm", "papers": 7, "paper_share": 77.78}),
+    "family-threat-matrix": (
+        7,
+        {"area": "concept:llm.jailbreak-attacks", "papers": 5, "datasets": 1},
+    ),
+    "family-year-matrix": (4, {"family": "concept:llm", "year": 2024, "papers": 3}),
+    "methods-on-dataset": (3, {"name": "SmoothLLM", "role": "facet:role-defense"}),
+    "methods-targeting-model": (4, {"name": "SmoothLLM", "first_match": "LLaMA-2"}),
+    "methods-under-concept": (3, {"name": "GCG", "subcategory": "Automated"}),
+    "multi-area-papers": (2, {"paper": "paper:shen2024anything", "areas": 2}),
+    "newest-papers": (
+        7,
+        {"area": "concept:llm.jailbreak-attacks", "paper": "paper:shen2024anything"},
+    ),
+    "papers-by-author": (3, {"author": "person:wong-eric", "paper": "paper:robey2023smoothllm"}),
+    "papers-per-year": (3, {"year": 2024, "papers": 3, "papers_with_methods": 1}),
+    "papers-under-concept": (5, {"paper": "paper:zou2023universal", "venue": "arXiv"}),
+    "review-queue": (4, {"issue": "road-map category differs", "detail": "Black-Box"}),
+    "role-split": (5, {"family": "concept:llm", "role": "facet:role-evaluation", "papers": 1}),
+    "search": (1, {"item": "paper:xu2024instructions", "kind": "paper"}),
+    "stale-areas": (4, {"area": "concept:dm.jailbreak-attacks", "latest": 2022}),
+    "top-authors": (3, {"author": "person:robey-alexander", "papers": 2}),
+    "top-target-models": (6, {"model": "model:gpt-4", "methods": 4, "attacks": 3, "defenses": 1}),
+    "undefended-attacks": (2, {"area": "concept:llm.backdoor-attacks", "methods": 1}),
+}
+
+
+def test_every_query_has_a_known_answer():
+    assert sorted(MINI_ANSWERS) == NAMES
+
+
+@pytest.mark.parametrize("query", QUERIES, ids=NAMES)
+def test_mini_known_answer(query, mini_sources):
+    count, expected = MINI_ANSWERS[query.name]
+    rows = sparql.run_named(query.name, source=mini_sources[0])
+    assert len(rows) == count
+    assert any(expected.items() <= row.items() for row in rows), expected
 
 
 def test_mini_answers(mini_sources):
@@ -158,7 +219,7 @@ def test_parameter_forms_and_errors(mini_sources):
     by_iri = sparql.run_named(
         "papers-under-concept", {"concept": str(CONCEPT["llm.jailbreak-attacks"])}, source=store
     )
-    assert by_id == by_curie == by_iri and len(by_id) == 4
+    assert by_id == by_curie == by_iri and len(by_id) == 5
     kind = sparql.run_named("family-kind-matrix", {"kind": "kind-jailbreak"}, source=store)
     assert kind == sparql.run_named("family-kind-matrix", {"kind": "jailbreak"}, source=store)
     with pytest.raises(sparql.QueryError, match="has no parameter 'concpt'"):
