@@ -137,9 +137,9 @@ def add_paper(bib_text: str, concepts: list[str], data_dir: Path | None = None,
     taken = {e.key for e in entries} | {str(p).rsplit("/", 1)[-1]
                                         for p in graph.subjects(RDF.type, BIBO.AcademicArticle)}
     pid = make_paper_id([a for a in facts.authors if a != OTHERS], facts.year, facts.title, taken)
-    for t in paper_triples(pid, facts.title, facts.authors, facts.year, facts.venue, facts.arxiv,
-                           facts.doi, facts.code, concepts):
-        graph.add(t)
+    for triple in paper_triples(pid, facts.title, facts.authors, facts.year, facts.venue, facts.arxiv,
+                                facts.doi, facts.code, concepts):
+        graph.add(triple)
     graph.add((PAPER[pid], DCTERMS.source, CURATED_SOURCE))
     graph.add((PAPER[pid], PROV.wasDerivedFrom, CURATED_SOURCE))
     if (CURATED_SOURCE, RDF.type, KB.Source) not in graph:

@@ -59,7 +59,7 @@ def render(rows: Sequence[dict[str, Any]], fmt: str, columns: Iterable[str] | No
 
     def line(cells: list[str]) -> str:
         return "  ".join(
-            (cell if len(cell) <= w else cell[: w - 1] + "…").ljust(w) for cell, w in zip(cells, widths)
+            (cell if len(cell) <= w else cell[: w - 1] + "…").ljust(w) for cell, w in zip(cells, widths, strict=False)
         ).rstrip()
 
     out = [line(cols), line(["-" * w for w in widths])]

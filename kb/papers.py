@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator
 from rdflib import BNode, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import DCTERMS, RDF, SKOS, XSD
+from rdflib.term import Node
 
 from kb.bib import BibEntry
 from kb.vocab import BIBO, CONCEPT, FABIO, FOAF, KB, PAPER, PERSON, SCHEMA, SOURCE, slugify
@@ -69,7 +70,7 @@ def decode_latex(text: str) -> str:
 
     text = re.sub(r"\\([`'^\"~=.])\s*\{?([A-Za-z])\}?", repl, text)
     text = re.sub(r"\\([cvuHk])\s*\{([A-Za-z])\}", repl, text)
-    text = re.sub(r"\{([`'^\"~])([A-Za-z])", lambda m: repl(re.match(r"(.)(.)", m.group(1) + m.group(2))), text)
+    text = re.sub(r"\{([`'^\"~])([A-Za-z])", repl, text)
     text = text.replace("\\ss", "ß").replace("\\o", "ø").replace("\\l", "ł").replace("\\i", "ı")
     return text.replace("{", "").replace("}", "")
 
@@ -141,7 +142,7 @@ def paper_triples(pid: str, title: str, authors: list[str], year: int | None, ve
         yield (s, SCHEMA.codeRepository, URIRef(code))
     for cid in concepts:
         yield (s, DCTERMS.subject, CONCEPT[cid])
-    people = []
+    people: list[Node] = []
     for a in authors:
         if a == OTHERS:
             yield (s, KB.flag, Literal("The source truncates the author list ('and others')."))

@@ -18,7 +18,6 @@ from pathlib import Path
 
 import yaml
 from rdflib import BNode, Literal, URIRef
-from rdflib.collection import Collection
 from rdflib.namespace import DCAT, DCTERMS, PROV, RDF, RDFS, SKOS, XSD
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -30,14 +29,13 @@ from kb.papers import (  # noqa: E402
     bib_entry_for,
     make_paper_id,
     normalise_title,
+    paper_triples,
     parse_authors,
     parse_venue,
-    paper_triples,
 )
 from kb.turtle import write_turtle  # noqa: E402
 from kb.vocab import (  # noqa: E402
     ACCESS_SCHEME,
-    BIBO,
     CONCEPT,
     DATASET,
     FACET,
@@ -50,7 +48,6 @@ from kb.vocab import (  # noqa: E402
     MODEL,
     PAPER,
     ROLE_SCHEME,
-    SCHEME,
     SOURCE,
     TAXONOMY_SCHEME,
     TERM_DOCS,
@@ -759,7 +756,7 @@ class Importer:
         by_owner: dict[str, dict[str, str]] = defaultdict(dict)
         for (owner, name), tid in self.tt_by_family_name.items():
             by_owner[owner][name] = tid
-        for owner, names in by_owner.items():
+        for names in by_owner.values():
             for name, tid in names.items():
                 if name.endswith("Defenses"):
                     attack = name[: -len("Defenses")] + "Attacks"

@@ -21,7 +21,7 @@ from kb.cli import main
 from kb.graph import load_graph, parse_turtle
 from kb.papers import normalise_title
 from kb.turtle import write_turtle
-from kb.vocab import BIBO, CONCEPT, DATASET, KB, METHOD, PAPER, slugify
+from kb.vocab import BIBO, CONCEPT, DATASET, KB, METHOD, PAPER
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "data"
@@ -44,7 +44,7 @@ def _list_titles() -> list[tuple[int, str]]:
     text = (SHARED / "awesome-large-model-safety/README.md").read_text(encoding="utf-8").splitlines()
     out, in_papers = [], False
     for i, line in enumerate(text, 1):
-        if "<span id=\"ch" in line:
+        if '<span id="ch' in line:
             in_papers = True
         elif line.startswith("## "):
             in_papers = False
@@ -56,8 +56,11 @@ def _list_titles() -> list[tuple[int, str]]:
 # ---------------------------------------------------------------- completeness
 @needs_shared
 def test_every_list_entry_is_a_paper(graph):
-    titles = {normalise_title(str(t)) for p in graph.subjects(RDF.type, BIBO.AcademicArticle)
-              for t in graph.objects(p, DCTERMS.title)}
+    titles = {
+        normalise_title(str(t))
+        for p in graph.subjects(RDF.type, BIBO.AcademicArticle)
+        for t in graph.objects(p, DCTERMS.title)
+    }
     entries = _list_titles()
     assert len(entries) == 575
     missing = [f"line {i}: {t}" for i, t in entries if normalise_title(t) not in titles]
@@ -92,16 +95,21 @@ def test_taxonomy_counts(graph):
     assert count(KB.Subcategory) == 217
     families = set(graph.subjects(SKOS.topConceptOf, URIRef("https://w3id.org/lmsafety/scheme/taxonomy")))
     assert {str(f).rsplit("/", 1)[-1] for f in families} == {"vfm", "llm", "vlp", "vlm", "dm", "agent"}
-    table_sections = [t for t in graph.subjects(RDF.type, KB.ThreatType)
-                      if any(True for _ in graph.subjects(SKOS.broader, t))]
+    table_sections = [
+        t for t in graph.subjects(RDF.type, KB.ThreatType) if any(True for _ in graph.subjects(SKOS.broader, t))
+    ]
     assert len(table_sections) == 52
 
 
 @needs_shared
 def test_every_dataset_table_row_is_a_dataset(graph):
     tables = yaml.safe_load((SHARED / "survey-v6/datasets.yaml").read_text())["tables"]
-    titles = {str(t) for d in graph.subjects(RDF.type, URIRef("http://www.w3.org/ns/dcat#Dataset"))
-              for p in (DCTERMS.title, SKOS.altLabel) for t in graph.objects(d, p)}
+    titles = {
+        str(t)
+        for d in graph.subjects(RDF.type, URIRef("http://www.w3.org/ns/dcat#Dataset"))
+        for p in (DCTERMS.title, SKOS.altLabel)
+        for t in graph.objects(d, p)
+    }
     names = [r["name"] for t in tables for r in t["rows"]]
     assert len(names) == 54
     assert [n for n in names if n not in titles] == []
@@ -111,8 +119,11 @@ def test_dataset_spellings_are_one_resource(graph):
     imagenet = DATASET["imagenet"]
     users = set(graph.subjects(KB.evaluatedOn, imagenet))
     assert len(users) >= 20
-    coco = [d for d in graph.subjects(RDF.type, URIRef("http://www.w3.org/ns/dcat#Dataset"))
-            if re.sub(r"[^a-z]", "", str(graph.value(d, DCTERMS.title)).lower()) in {"coco", "mscoco"}]
+    coco = [
+        d
+        for d in graph.subjects(RDF.type, URIRef("http://www.w3.org/ns/dcat#Dataset"))
+        if re.sub(r"[^a-z]", "", str(graph.value(d, DCTERMS.title)).lower()) in {"coco", "mscoco"}
+    ]
     assert len(coco) == 1, coco
 
 
@@ -198,8 +209,9 @@ def test_committed_files_are_canonical():
 def test_importer_is_idempotent_and_up_to_date(tmp_path):
     script = ROOT / "scripts" / "import_survey.py"
     for _ in range(2):
-        subprocess.run([sys.executable, str(script), str(SHARED), "--out", str(tmp_path)], check=True,
-                       capture_output=True)
+        subprocess.run(
+            [sys.executable, str(script), str(SHARED), "--out", str(tmp_path)], check=True, capture_output=True
+        )
     for name in ("taxonomy.ttl", "references.bib"):
         assert (tmp_path / name).read_bytes() == (DATA / name).read_bytes(), (
             f"data/{name} is not what the importer writes: rerun scripts/import_survey.py"
@@ -245,7 +257,8 @@ BREAKS = {
     "dangling-link": lambda g: g.add((_paper(g), DCTERMS.subject, CONCEPT["llm.no-such-area"])),
     "id-grammar": lambda g: g.add((PAPER["Bad_Key!"], RDF.type, BIBO.AcademicArticle)),
     "duplicate-title": lambda g: [
-        g.set((p, DCTERMS.title, Literal("The Same Title"))) for p in sorted(g.subjects(RDF.type, BIBO.AcademicArticle))[:2]
+        g.set((p, DCTERMS.title, Literal("The Same Title")))
+        for p in sorted(g.subjects(RDF.type, BIBO.AcademicArticle))[:2]
     ],
     "answers-target": lambda g: g.add((CONCEPT["llm.jailbreak-defenses"], KB.answers, CONCEPT["llm"])),
     "answers-roles": lambda g: g.add((CONCEPT["llm.jailbreak-attacks"], KB.answers, CONCEPT["llm.jailbreak-attacks"])),
@@ -341,8 +354,9 @@ NEW = """@inproceedings{whatever,
 
 def test_add_writes_both_files(mini):
     runner = CliRunner()
-    result = runner.invoke(main, ["add", "--concept", "llm.jailbreak-attacks.black-box", "--data", str(mini)],
-                           input=NEW)
+    result = runner.invoke(
+        main, ["add", "--concept", "llm.jailbreak-attacks.black-box", "--data", str(mini)], input=NEW
+    )
     assert result.exit_code == 0, result.output
     pid = re.search(r"paper:(\w+)", result.output).group(1)
     assert pid == "muller2025study"
@@ -353,8 +367,11 @@ def test_add_writes_both_files(mini):
     assert pid in {e.key for e in read_bib(mini / "references.bib").entries}
     assert run_checks(mini, skip=frozenset({"implementations"})) == []
     assert runner.invoke(main, ["fmt", "--check", "--data", str(mini)]).exit_code == 0
-    again = runner.invoke(main, ["add", "--concept", "llm.jailbreak-attacks", "--data", str(mini)],
-                          input=NEW.replace("Multi-Turn", "Multi-turn"))
+    again = runner.invoke(
+        main,
+        ["add", "--concept", "llm.jailbreak-attacks", "--data", str(mini)],
+        input=NEW.replace("Multi-Turn", "Multi-turn"),
+    )
     assert again.exit_code == 1 and "already in the knowledge base" in again.output
 
 

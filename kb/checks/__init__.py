@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import cast
 
 import rdflib
 from rdflib.namespace import DCTERMS, RDF
@@ -50,7 +51,8 @@ def check_sparql(g: rdflib.Graph) -> Iterator[Violation]:
     """Run each violation query; every row is a violation."""
     for rule, text in violation_queries().items():
         for row in g.query(text):
-            yield Violation(rule, _short(str(row.resource)), str(row.message))
+            resource, message = cast(tuple, row)
+            yield Violation(rule, _short(str(resource)), str(message))
 
 
 def check_shacl(g: rdflib.Graph) -> Iterator[Violation]:
@@ -117,7 +119,9 @@ def check_implementations(g: rdflib.Graph) -> Iterator[Violation]:
     registered = {meta.name for meta in registry()}
     in_graph = {str(i).rsplit("/", 1)[-1] for i in g.subjects(RDF.type, KB.Implementation)}
     for name in sorted(registered - in_graph):
-        yield Violation("implementation-graph", f"impl:{name}", "is registered but not in the graph; rerun the importer")
+        yield Violation(
+            "implementation-graph", f"impl:{name}", "is registered but not in the graph; rerun the importer"
+        )
     for name in sorted(in_graph - registered):
         yield Violation("implementation-registry", f"impl:{name}", "is in the graph but not registered in kb.reference")
 
@@ -131,8 +135,9 @@ RULES: list[tuple[str, Callable[..., Iterator[Violation]]]] = [
 ]
 
 
-def run_checks(data_dir: Path | None = None, progress: Callable[[str], None] | None = None,
-               skip: frozenset[str] = frozenset()) -> list[Violation]:
+def run_checks(
+    data_dir: Path | None = None, progress: Callable[[str], None] | None = None, skip: frozenset[str] = frozenset()
+) -> list[Violation]:
     """All rules (but those in skip) over the data folder's two files; returns sorted violations."""
     ttl = taxonomy_path(data_dir)
     if progress:

@@ -235,7 +235,12 @@ def write_atomic(path: Path, data: str | bytes) -> None:
     if isinstance(data, str):
         atomic_write_text(path, data)
     else:
-        atomic_write(path, lambda tmp: tmp.write_bytes(data))
+        payload = data
+
+        def write(tmp: Path) -> None:
+            tmp.write_bytes(payload)
+
+        atomic_write(path, write)
 
 
 def heatmap_grid(report: dict) -> tuple[list[str], list[str], list[list[tuple[int, int] | None]]]:
@@ -294,8 +299,10 @@ def write_heatmap(report: dict, out_dir: Path) -> list[Path]:
     paths = []
     for ext in ("png", "svg"):
         path = out_dir / f"{FIGURE}.{ext}"
-        meta = {"Date": None} if ext == "svg" else None
-        atomic_write(path, lambda tmp, ext=ext, meta=meta: fig.savefig(tmp, dpi=150, format=ext, metadata=meta))
+        def save(tmp: Path, ext: str = ext) -> None:
+            fig.savefig(tmp, dpi=150, format=ext, metadata={"Date": None} if ext == "svg" else None)
+
+        atomic_write(path, save)
         paths.append(path)
     plt.close(fig)
     return paths

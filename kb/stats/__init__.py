@@ -19,23 +19,12 @@ SURVEY_ATTACK_PCT = 60.0
 FAMILY_NAMES = {"vfm": "VFM", "llm": "LLM", "vlp": "VLP", "vlm": "VLM", "dm": "DM", "agent": "Agent"}
 
 
-def _value(term: Any) -> Any:
-    if term is None:
-        return None
-    if isinstance(term, pyoxigraph.Literal):
-        dt = term.datatype.value if term.datatype else ""
-        if dt.endswith("#integer") or dt.endswith("#int") or dt.endswith("#long"):
-            return int(term.value)
-        return term.value
-    return term.value
-
-
 def select(store: pyoxigraph.Store, name: str) -> list[dict[str, Any]]:
-    """Run kb/stats/NAME.rq and return rows of plain Python values."""
+    """Run kb/stats/NAME.rq through kb.sparql and return rows of plain Python values."""
+    from kb.sparql import run_text
+
     text = resources.files(__name__).joinpath(f"{name}.rq").read_text(encoding="utf-8")
-    result = store.query(text)
-    names = [v.value for v in result.variables]
-    return [{n: _value(sol[n]) for n in names} for sol in result]
+    return list(run_text(text, source=store, where=f"kb/stats/{name}.rq"))
 
 
 def _bucket(year: int) -> str:
@@ -56,7 +45,7 @@ def compute(data_dir: Path | None = None) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
 
     def add(section: str, key: str, kb: Any, survey: Any = None, unit: str = "") -> None:
-        diff = None
+        diff: float | None = None
         if isinstance(kb, (int, float)) and isinstance(survey, (int, float)):
             diff = round(kb - survey, 2)
         rows.append({"section": section, "key": key, "kb": kb, "survey": survey,
@@ -76,8 +65,8 @@ def compute(data_dir: Path | None = None) -> list[dict[str, Any]]:
 
     fam = {FAMILY_NAMES.get(r["name"], r["name"]): int(r["papers"]) for r in select(store, "papers-by-family")}
     fam_total = sum(fam.values())
-    for key, survey in SURVEY_FAMILY_PCT.items():
-        add("family", key, _pct(fam.get(key, 0), fam_total), survey, "% of paper-family pairs")
+    for key, share in SURVEY_FAMILY_PCT.items():
+        add("family", key, _pct(fam.get(key, 0), fam_total), share, "% of paper-family pairs")
     for key in SURVEY_FAMILY_PCT:
         add("family (count)", key, fam.get(key, 0), None, "papers")
 
