@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -50,16 +51,30 @@ def new_graph() -> rdflib.Graph:
     return g
 
 
+def turtle_error(path: Path, exc: Exception) -> DataError:
+    """One line for a Turtle syntax error: file, line, the parser's reason, what to do."""
+    reason = " ".join(str(exc).split()) or type(exc).__name__
+    try:  # pyoxigraph names line and column precisely, whichever parser failed first
+        for _ in pyoxigraph.parse(path=str(path), format=pyoxigraph.RdfFormat.TURTLE):
+            pass
+    except SyntaxError as ox:
+        reason = " ".join(str(ox).split())
+    m = re.search(r"line (\d+)", reason)
+    where = f":{m.group(1)}" if m else ""
+    reason = re.sub(r"^Parser error at line \d+ (between columns \d+ and \d+: )?", "", reason)
+    reason = re.sub(r" \([^()]*, line \d+\)$", "", reason)
+    return DataError(f"{path}{where}: invalid Turtle ({reason}); fix the file there, or restore it with git")
+
+
 def parse_turtle(path: Path) -> rdflib.Graph:
     """Parse a Turtle file; a syntax error becomes one line with the file and line."""
     g = new_graph()
     try:
         g.parse(_require(path), format="turtle")
+    except DataError:
+        raise
     except Exception as exc:  # rdflib raises several exception types for bad Turtle
-        msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        line = getattr(exc, "lines", None) or getattr(exc, "line", None)
-        where = f":{line}" if line else ""
-        raise DataError(f"{path}{where}: invalid Turtle ({msg}); fix the file or run `kb fmt` on a good copy") from None
+        raise turtle_error(path, exc) from None
     return g
 
 
@@ -81,5 +96,5 @@ def load_store(data_dir: Path | None = None) -> pyoxigraph.Store:
     try:
         store.bulk_load(path=str(path), format=pyoxigraph.RdfFormat.TURTLE)
     except SyntaxError as exc:
-        raise DataError(f"{path}: invalid Turtle ({exc}); fix the file") from None
+        raise turtle_error(path, exc) from None
     return store

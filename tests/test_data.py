@@ -321,7 +321,7 @@ def test_malformed_turtle_is_one_line(mini):
     result = CliRunner().invoke(main, ["check", "--data", str(mini)])
     assert result.exit_code == 1
     err = result.output.strip().splitlines()[-1]
-    assert "taxonomy.ttl" in err and "invalid Turtle" in err
+    assert re.search(r"taxonomy\.ttl:21: invalid Turtle \(.+\); fix the file there", err), err
     assert "Traceback" not in result.output
 
 

@@ -323,7 +323,7 @@ def test_bad_turtle_is_one_line_error(tmp_path, monkeypatch):
     (tmp_path / "taxonomy.ttl").write_text("@prefix x: <http://x/> .\nx:a x:b\n")
     result = CliRunner().invoke(main, ["query", "papers-per-year", "--data", str(tmp_path)])
     assert result.exit_code == 1
-    assert result.output.startswith(f"Error: {tmp_path / 'taxonomy.ttl'}: invalid Turtle (")
+    assert result.output.startswith(f"Error: {tmp_path / 'taxonomy.ttl'}:3: invalid Turtle (")
     assert result.output.count("\n") == 1
 
 
