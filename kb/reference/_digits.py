@@ -153,3 +153,16 @@ def attack_in_batches(attack, model, x, y, batch_size: int = 256, **kw) -> torch
             for i in range(0, len(x), batch_size)
         ]
     )
+
+
+def evasion_metrics(model: nn.Module, test: Split, x_adv: torch.Tensor) -> dict[str, float | int]:
+    """What an evasion attack did: clean vs adversarial accuracy and the largest perturbation."""
+    clean = accuracy(model, test.x, test.y)
+    adv = accuracy(model, x_adv, test.y)
+    return {
+        "clean_accuracy": clean,
+        "adversarial_accuracy": adv,
+        "accuracy_drop": clean - adv,
+        "max_perturbation": float((x_adv - test.x).abs().max()),
+        "n_test": len(test.y),
+    }

@@ -30,12 +30,4 @@ def run(seed: int = 0, eps: float = 0.3, epochs: int = 30) -> dict:
     train, test = D.load_digits_splits(seed)
     model = D.trained_cnn(train, seed, epochs)
     x_adv = D.attack_in_batches(D.fgsm, model, test.x, test.y, eps=eps)
-    clean = D.accuracy(model, test.x, test.y)
-    adv = D.accuracy(model, x_adv, test.y)
-    return {
-        "clean_accuracy": clean,
-        "adversarial_accuracy": adv,
-        "accuracy_drop": clean - adv,
-        "max_perturbation": float((x_adv - test.x).abs().max()),
-        "n_test": len(test.y),
-    }
+    return D.evasion_metrics(model, test, x_adv)

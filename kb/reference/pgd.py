@@ -36,12 +36,4 @@ def run(
     train, test = D.load_digits_splits(seed)
     model = D.trained_cnn(train, seed, epochs)
     x_adv = D.attack_in_batches(D.pgd, model, test.x, test.y, eps=eps, alpha=alpha, steps=steps)
-    clean = D.accuracy(model, test.x, test.y)
-    adv = D.accuracy(model, x_adv, test.y)
-    return {
-        "clean_accuracy": clean,
-        "adversarial_accuracy": adv,
-        "accuracy_drop": clean - adv,
-        "max_perturbation": float((x_adv - test.x).abs().max()),
-        "n_test": len(test.y),
-    }
+    return D.evasion_metrics(model, test, x_adv)
