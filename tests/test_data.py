@@ -260,6 +260,20 @@ BREAKS = {
         g.set((p, DCTERMS.title, Literal("The Same Title")))
         for p in sorted(g.subjects(RDF.type, BIBO.AcademicArticle))[:2]
     ],
+    "paper-arxiv": lambda g: g.add((_paper(g), KB.arxivId, Literal("arXiv:2301.1234v2"))),
+    "method-name": lambda g: g.remove((_method(g), URIRef("http://www.w3.org/2000/01/rdf-schema#label"), None)),
+    "concept-label": lambda g: g.add((CONCEPT["llm.jailbreak-attacks"], SKOS.prefLabel, Literal("Second label"))),
+    "concept-source": lambda g: g.remove((CONCEPT["llm.jailbreak-attacks"], DCTERMS.source, None)),
+    "dataset-title": lambda g: g.remove(
+        (sorted(g.subjects(RDF.type, URIRef("http://www.w3.org/ns/dcat#Dataset")))[0], DCTERMS.title, None)
+    ),
+    "person-name": lambda g: g.remove(
+        (
+            sorted(g.subjects(RDF.type, URIRef("http://xmlns.com/foaf/0.1/Person")))[0],
+            URIRef("http://xmlns.com/foaf/0.1/name"),
+            None,
+        )
+    ),
     "answers-target": lambda g: g.add((CONCEPT["llm.jailbreak-defenses"], KB.answers, CONCEPT["llm"])),
     "answers-roles": lambda g: g.add((CONCEPT["llm.jailbreak-attacks"], KB.answers, CONCEPT["llm.jailbreak-attacks"])),
 }
@@ -270,7 +284,9 @@ def test_each_rule_fails_on_a_broken_fixture(mini, rule):
     violations = _break(mini, BREAKS[rule])
     assert rule in {v.rule for v in violations}, violations
     hit = [v for v in violations if v.rule == rule][0]
-    assert re.match(r"(paper|concept|method|bib|impl):", hit.resource) or hit.resource.startswith("https://")
+    assert re.match(r"(paper|concept|method|bib|impl|dataset|person):[^ ]+$", hit.resource) or hit.resource.startswith(
+        "https://"
+    )
 
 
 def test_bib_rules_fail_both_ways(mini):
