@@ -1,4 +1,4 @@
-"""The one loader: the curated files (data/taxonomy.ttl, references.bib) into an in-memory graph."""
+"""The one loader: the curated files (data/taxonomy.ttl, references.bib at the top) into an in-memory graph."""
 
 from __future__ import annotations
 
@@ -30,7 +30,11 @@ def taxonomy_path(data_dir: Path | None = None) -> Path:
 
 
 def bib_path(data_dir: Path | None = None) -> Path:
-    return (data_dir or default_data_dir()) / BIB_FILE
+    """The bib file: beside taxonomy.ttl when it is there, else one folder up (the repository's layout:
+    data/taxonomy.ttl and references.bib at the top level)."""
+    folder = data_dir or default_data_dir()
+    beside = folder / BIB_FILE
+    return beside if beside.exists() else folder.parent / BIB_FILE
 
 
 class DataError(click.ClickException):

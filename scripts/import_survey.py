@@ -1,4 +1,4 @@
-"""Import the survey's facts into data/taxonomy.ttl and data/references.bib.
+"""Import the survey's facts into data/taxonomy.ttl and references.bib (at the top level).
 
 Usage: python scripts/import_survey.py SHARED_DATA_DIR [--out data]
 
@@ -23,7 +23,7 @@ from rdflib.namespace import DCAT, DCTERMS, PROV, RDF, RDFS, SKOS, XSD
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from kb.bib import BibEntry, read_bib, write_bib  # noqa: E402
-from kb.graph import new_graph, parse_turtle  # noqa: E402
+from kb.graph import bib_path, new_graph, parse_turtle  # noqa: E402
 from kb.papers import (  # noqa: E402
     CURATED_SOURCE,
     bib_entry_for,
@@ -847,7 +847,7 @@ class Importer:
 
     def keep_curated(self, bib: list[BibEntry]) -> None:
         """Carry over papers that `kb add` put into the existing files."""
-        ttl, bibfile = self.out / "taxonomy.ttl", self.out / "references.bib"
+        ttl, bibfile = self.out / "taxonomy.ttl", bib_path(self.out)
         if not ttl.exists():
             return
         old = parse_turtle(ttl)
@@ -871,10 +871,11 @@ class Importer:
         self.implementations()
         bib = self.emit_papers()
         self.keep_curated(bib)
+        self.out.mkdir(parents=True, exist_ok=True)
+        bibfile = bib_path(self.out)
         write_turtle(self.g, self.out / "taxonomy.ttl")
-        write_bib(bib, self.out / "references.bib")
-        print(f"wrote {self.out / 'taxonomy.ttl'} ({len(self.g)} triples) and "
-              f"{self.out / 'references.bib'} ({len(bib)} entries)")
+        write_bib(bib, bibfile)
+        print(f"wrote {self.out / 'taxonomy.ttl'} ({len(self.g)} triples) and {bibfile} ({len(bib)} entries)")
 
 
 def _closure(g, s):
@@ -910,7 +911,9 @@ def _names_in(obj) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("shared", type=Path, help="the shared data folder (holds survey-v6/, ...)")
-    ap.add_argument("--out", type=Path, default=Path(__file__).resolve().parent.parent / "data")
+    ap.add_argument("--out", type=Path, default=Path(__file__).resolve().parent.parent / "data",
+                    help="folder of taxonomy.ttl (default data/); references.bib goes beside it if one is "
+                         "there, else one folder up, as in the repository")
     args = ap.parse_args(argv)
     for sub in ("survey-v6/taxonomy.yaml", "survey-v6/paper_labels.yaml", "survey-v6/datasets.yaml",
                 "enrichment/identifiers.yaml", "awesome-large-model-safety/README.md"):

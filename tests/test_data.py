@@ -192,7 +192,7 @@ def test_second_parser_reads_the_same_triples(graph):
 
 
 def test_bib_keys_equal_paper_ids(graph):
-    keys = {e.key for e in read_bib(DATA / "references.bib").entries}
+    keys = {e.key for e in read_bib(ROOT / "references.bib").entries}
     ids = {str(p).rsplit("/", 1)[-1] for p in graph.subjects(RDF.type, BIBO.AcademicArticle)}
     assert keys - ids == set(), "bib entries without a paper"
     assert ids - keys == set(), "papers without a bib entry"
@@ -210,11 +210,14 @@ def test_importer_is_idempotent_and_up_to_date(tmp_path):
     script = ROOT / "scripts" / "import_survey.py"
     for _ in range(2):
         subprocess.run(
-            [sys.executable, str(script), str(SHARED), "--out", str(tmp_path)], check=True, capture_output=True
+            [sys.executable, str(script), str(SHARED), "--out", str(tmp_path / "data")], check=True,
+            capture_output=True,
         )
-    for name in ("taxonomy.ttl", "references.bib"):
-        assert (tmp_path / name).read_bytes() == (DATA / name).read_bytes(), (
-            f"data/{name} is not what the importer writes: rerun scripts/import_survey.py"
+    out = tmp_path / "data"
+    for written, committed in ((out / "taxonomy.ttl", DATA / "taxonomy.ttl"),
+                               (tmp_path / "references.bib", ROOT / "references.bib")):
+        assert written.read_bytes() == committed.read_bytes(), (
+            f"{committed.relative_to(ROOT)} is not what the importer writes: rerun scripts/import_survey.py"
         )
 
 
@@ -307,6 +310,7 @@ def test_implementation_rule_both_ways(tmp_path):
     assert names, "no reference implementations registered"
     data = tmp_path / "data"
     shutil.copytree(DATA, data)
+    shutil.copy(ROOT / "references.bib", tmp_path / "references.bib")
     g = parse_turtle(data / "taxonomy.ttl")
     impl = URIRef(f"https://w3id.org/lmsafety/impl/{names[0]}")
     g.remove((impl, None, None))
@@ -411,12 +415,13 @@ def test_add_refuses_known_arxiv_id(mini):
 def test_importer_keeps_curated_papers(tmp_path):
     data = tmp_path / "data"
     shutil.copytree(DATA, data)
+    shutil.copy(ROOT / "references.bib", tmp_path / "references.bib")
     CliRunner().invoke(main, ["add", "--concept", "llm.jailbreak-attacks", "--data", str(data)], input=NEW)
     script = ROOT / "scripts" / "import_survey.py"
     subprocess.run([sys.executable, str(script), str(SHARED), "--out", str(data)], check=True, capture_output=True)
     g = parse_turtle(data / "taxonomy.ttl")
     assert (PAPER["muller2025study"], RDF.type, BIBO.AcademicArticle) in g
-    assert "muller2025study" in {e.key for e in read_bib(data / "references.bib").entries}
+    assert "muller2025study" in {e.key for e in read_bib(tmp_path / "references.bib").entries}
 
 
 def test_stats_reproduce_independent_counts(graph):

@@ -11,7 +11,8 @@ from kb.output import echo_rows, format_option
 
 data_dir_option = click.option(
     "--data", "data_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-    help="Folder with taxonomy.ttl and references.bib (default: the repository's data/, or $KB_DATA).",
+    help="Folder with taxonomy.ttl, and references.bib beside it or one folder up "
+    "(default: the repository's data/ and top-level references.bib, or $KB_DATA).",
 )
 
 
@@ -71,4 +72,4 @@ def add(bibfile, concepts: tuple[str, ...], data_dir: Path | None) -> None:
     from kb.curate import add_paper
 
     pid = add_paper(bibfile.read(), list(concepts), data_dir, source_name=bibfile.name)
-    click.echo(f"added paper:{pid}; review with `git diff data/` and run `kb check`")
+    click.echo(f"added paper:{pid}; review with `git diff data/ references.bib` and run `kb check`")
