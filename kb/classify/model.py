@@ -14,6 +14,7 @@ scores a category as P(area) x P(category | area), a subcategory as P(category) 
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -103,7 +104,9 @@ def fit_head(X: Any, idx: list[int], ys: list[str], C: float, seed: int) -> Head
     from sklearn.svm import LinearSVC
 
     clf = LinearSVC(C=C, random_state=seed, max_iter=5000)
-    clf.fit(X[idx], ys)
+    with warnings.catch_warnings():  # "more classes than half the samples" is expected of a subcategory head
+        warnings.simplefilter("ignore", UserWarning)
+        clf.fit(X[idx], ys)
     W, b = clf.coef_, clf.intercept_
     if len(classes) == 2:  # binary: one weight vector for the second class
         W = np.vstack([-W, W]) / 2
