@@ -223,3 +223,36 @@ def test_missing_and_binary_input_give_one_line(tmp_path: Path):
 def test_no_titles_is_a_usage_error():
     code, out = run()
     assert code == 2 and "give one or more titles" in out
+
+
+# ---------------------------------------------------------------- kb add without --concept
+
+NEW_ENTRY = (
+    "@inproceedings{x, title={Defending chat assistants against jailbreak prompts with a guard},\n"
+    " author={Doe, Jane}, year={2025}, booktitle={ACL}}\n"
+)
+
+
+def test_add_with_accept_top_places_the_paper_under_the_top_area(mini_copy: Path):
+    bib = mini_copy / "new.bib"
+    bib.write_text(NEW_ENTRY, encoding="utf-8")
+    result = CliRunner().invoke(main, ["add", str(bib), "--accept-top", "--data", str(mini_copy)])
+    assert result.exit_code == 0, result.output
+    ttl = (mini_copy / "taxonomy.ttl").read_text(encoding="utf-8")
+    block = ttl[ttl.index("paper:doe2025defending\n") :].split("\n.\n")[0]
+    assert "concept:llm.jailbreak-defenses" in block
+
+
+def test_add_asks_and_takes_the_chosen_number(mini_copy: Path):
+    bib = mini_copy / "new.bib"
+    bib.write_text(NEW_ENTRY, encoding="utf-8")
+    result = CliRunner().invoke(main, ["add", str(bib), "--data", str(mini_copy)], input="1\n")
+    assert result.exit_code == 0, result.output
+    assert " 1. llm.jailbreak-" in result.output
+    assert "added paper:doe2025defending" in result.output
+
+
+def test_add_from_stdin_without_concept_says_what_to_pass(mini_copy: Path):
+    result = CliRunner().invoke(main, ["add", "--data", str(mini_copy)], input=NEW_ENTRY)
+    assert result.exit_code == 2
+    assert "pass --concept ID or --accept-top" in result.output
