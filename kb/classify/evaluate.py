@@ -18,14 +18,32 @@ import numpy as np
 
 from kb.classify.data import LEVELS, Corpus, Example, definition_examples, load_corpus
 from kb.classify.features import Lexicon
-from kb.classify.model import BASELINE, FINAL, Model, ModelSpec, Prediction, corpus_examples
+from kb.classify.model import (
+    BASELINE,
+    CALIBRATED,
+    FINAL,
+    LEXICON,
+    STRUCTURED,
+    Model,
+    ModelSpec,
+    Prediction,
+    corpus_examples,
+)
 
 FOLDS = 5
 BINS = 10
 
-# the variants `--evaluate` compares, each adding one idea to the baseline; FINAL keeps what helps
+# the variants `--evaluate` compares: the baseline beside the final model
 VARIANTS: dict[str, ModelSpec] = {
     "baseline": BASELINE,
+    "final": FINAL,
+}
+# `--evaluate --ablation`: each idea added to the one before, so the docs show what each one buys
+ABLATION: dict[str, ModelSpec] = {
+    "baseline": BASELINE,
+    "+lexicon": LEXICON,
+    "+structure": STRUCTURED,
+    "+calibration": CALIBRATED,
     "final": FINAL,
 }
 
@@ -213,8 +231,12 @@ def evaluate(
     seed: int = 0,
     variants: dict[str, ModelSpec] | None = None,
     progress: Callable[[str], None] | None = None,
+    figure: Path | None = None,
 ) -> dict[str, Any]:
-    """The `kb classify --evaluate` report: the final model's figures, the baseline's beside them."""
+    """The `kb classify --evaluate` report: the final model's figures, the baseline's beside them.
+
+    With `figure`, the final model's area confusion matrix is drawn there (PNG).
+    """
     corpus = load_corpus(data_dir)
     lexicon = Lexicon.load()
     variants = variants or VARIANTS
@@ -228,6 +250,14 @@ def evaluate(
         )
         results[name] = summarise(outcomes[name], corpus, folds)
     final = outcomes["final"]
+    if figure is not None:
+        from kb.classify.figure import confusion_matrix, draw_confusion
+
+        family_of = {cid: _family(corpus, cid) for cid in corpus.concepts}
+        areas, counts = confusion_matrix(final.examples, final.ranked["area"], family_of)
+        top1 = results["final"]["levels"]["area"]["top1"]
+        title = f"Area confusions of kb classify, {folds}-fold cross-validation on titles (area top-1 {top1:.2f})"
+        draw_confusion(areas, counts, figure, title)
     hows = Counter(how for ex in corpus.examples for how in ex.placements.values())
     tested = sum(1 for ex in final.examples if any(ex.survey[lv] for lv in LEVELS))
     return {

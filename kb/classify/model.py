@@ -51,7 +51,11 @@ class ModelSpec:
 
 
 BASELINE = ModelSpec()
-FINAL = ModelSpec(features=FeatureSpec(lexicon=True), structured=True, calibrate=True)
+# each step below measurably beat the one before in `kb classify --evaluate --ablation` (docs/classify.md)
+LEXICON = ModelSpec(features=FeatureSpec(lexicon=True))
+STRUCTURED = ModelSpec(features=FeatureSpec(lexicon=True), structured=True)
+CALIBRATED = ModelSpec(features=FeatureSpec(lexicon=True), structured=True, calibrate=True)
+FINAL = ModelSpec(features=FeatureSpec(lexicon=True), structured=True, calibrate=True, definitions=True)
 
 
 @dataclass

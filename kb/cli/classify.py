@@ -56,8 +56,15 @@ def _evaluation_table(report: dict[str, Any]) -> str:
 )
 @click.option("--top", type=click.IntRange(min=1), default=3, show_default=True, help="Areas and categories shown.")
 @click.option("--evaluate", is_flag=True, help="Cross-validate on the graph's own placements and print the figures.")
+@click.option("--ablation", is_flag=True, help="With --evaluate: every step from the baseline to the final model.")
 @click.option("--folds", type=click.IntRange(min=2), default=5, show_default=True, help="Folds of --evaluate.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the --evaluate split and training.")
+@click.option(
+    "--figure",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="With --evaluate: draw the area confusion matrix to this PNG.",
+)
 @format_option("table", "json")
 @click.option(
     "--data",
@@ -71,8 +78,10 @@ def classify(
     input_file: Path | None,
     top: int,
     evaluate: bool,
+    ablation: bool,
     folds: int,
     seed: int,
+    figure: Path | None,
     fmt: str,
     data_dir: Path | None,
 ) -> None:
@@ -80,9 +89,11 @@ def classify(
     if evaluate:
         if titles or input_file:
             raise click.UsageError("--evaluate takes no titles or --input; it tests on the graph's own papers")
+        from kb.classify.evaluate import ABLATION
         from kb.classify.evaluate import evaluate as run_evaluation
 
-        report = run_evaluation(data_dir, folds=folds, seed=seed, progress=_progress)
+        variants = ABLATION if ablation else None
+        report = run_evaluation(data_dir, folds=folds, seed=seed, variants=variants, progress=_progress, figure=figure)
         click.echo(json.dumps(report, indent=2, ensure_ascii=False) if fmt == "json" else _evaluation_table(report))
         return
     items: list[dict[str, Any]] = [{"title": t} for t in titles if t.strip()]
