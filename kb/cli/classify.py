@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from kb.cli.data import data_dir_option
 from kb.output import format_option, render
 
 
@@ -66,13 +67,7 @@ def _evaluation_table(report: dict[str, Any]) -> str:
     help="With --evaluate: draw the area confusion matrix to this PNG.",
 )
 @format_option("table", "json")
-@click.option(
-    "--data",
-    "data_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="Data folder with taxonomy.ttl (default: $KB_DATA or the repository's data/).",
-)
+@data_dir_option
 def classify(
     titles: tuple[str, ...],
     input_file: Path | None,
