@@ -92,7 +92,7 @@ def _save(folder: Path, trained: Trained) -> None:
     tmp = Path(tempfile.mkdtemp(prefix=".build-", dir=folder.parent))
     try:
         (tmp / "model.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
-        np.savez(tmp / "model.npz", **arrays)
+        np.savez(tmp / "model.npz", **arrays)  # type: ignore[arg-type]  # numpy's stub mistypes **kwds
         os.replace(tmp, folder)  # atomic; fails harmlessly if another process got there first
     except OSError:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -225,6 +225,14 @@ def summarise(outcome: Outcome, corpus: Corpus, folds: int) -> dict[str, Any]:
     return {"levels": levels, "ece": rel["ece"], "reliability": rel["bins"]}
 
 
+def _prefixed(progress: Callable[[str], None] | None, name: str) -> Callable[[str], None] | None:
+    """The progress callback with the variant's name in front of each message."""
+    if progress is None:
+        return None
+    report = progress
+    return lambda message: report(f"{name}: {message}")
+
+
 def evaluate(
     data_dir: Path | None = None,
     folds: int = FOLDS,
@@ -245,9 +253,7 @@ def evaluate(
     for name, spec in variants.items():
         if progress:
             progress(f"cross-validating {name}")
-        outcomes[name] = cross_validate(
-            corpus, spec, folds, seed, lexicon, (lambda m, n=name: progress(f"{n}: {m}")) if progress else None
-        )
+        outcomes[name] = cross_validate(corpus, spec, folds, seed, lexicon, _prefixed(progress, name))
         results[name] = summarise(outcomes[name], corpus, folds)
     final = outcomes["final"]
     if figure is not None:
