@@ -256,3 +256,13 @@ def test_add_from_stdin_without_concept_says_what_to_pass(mini_copy: Path):
     result = CliRunner().invoke(main, ["add", "--data", str(mini_copy)], input=NEW_ENTRY)
     assert result.exit_code == 2
     assert "pass --concept ID or --accept-top" in result.output
+
+
+def test_cli_evaluate_prints_both_models_and_draws_the_figure(tmp_path: Path):
+    png = tmp_path / "confusion.png"
+    code, out = run("--evaluate", "--folds", "2", "--data", str(MINI), "--figure", str(png))
+    assert code == 0, out
+    assert "baseline" in out and "final" in out and "ECE" in out
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    code, out = run("--evaluate", "Some title")
+    assert code == 2 and "--evaluate takes no titles" in out
