@@ -145,6 +145,13 @@ def sections(report: dict, figure: bool = False) -> list[tuple[str, list[Any]]]:
             ],
         )
     )
+    if report.get("notes"):
+        out.append(
+            (
+                "Reading notes",
+                [_table(["line", "note"], [[n["line"], n["note"]] for n in report["notes"]])],
+            )
+        )
     if report["malformed"]:
         out.append(
             (

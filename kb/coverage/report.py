@@ -35,6 +35,8 @@ def build_report(
 ) -> dict:
     """The report for already-read entries against paper records and areas."""
     index = index or Index(papers)
+    notes = [m for m in malformed if not m.skipped]
+    malformed = [m for m in malformed if m.skipped]
     matches = index.match_all(entries)
     by_method = Counter(m.method for m in matches if m)
     cited: dict[str, Paper] = {m.paper.id: m.paper for m in matches if m}
@@ -96,6 +98,7 @@ def build_report(
             for e, m in zip(entries, matches, strict=True)
         ],
         "malformed": [{"line": b.line, "error": b.error} for b in malformed],
+        "notes": [{"line": n.line, "note": n.error} for n in notes],
         "coverage": coverage,
         "missing": missing,
         "unanswered": _unanswered(areas, cited_in),
@@ -162,6 +165,7 @@ def read_input(
     """Entries (only the cited ones when an .aux or id list is given) and malformed blocks."""
     entries, malformed = read_references(Path(bib_path))
     if not entries:
+        malformed = [m for m in malformed if m.skipped] or malformed
         first = (
             f"; first problem at line {malformed[0].line}: {malformed[0].error}"
             if malformed
