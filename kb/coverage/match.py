@@ -11,6 +11,7 @@ from rapidfuzz import fuzz, process
 
 from kb.coverage.bibin import BibEntry
 from kb.coverage.latex import fold, fold_tokens
+from kb.coverage.records import Paper
 
 # A fuzzy match needs this ratio (0-100) on whole normalised titles...
 FULL_RATIO = 90.0
@@ -30,29 +31,20 @@ _MAIN_SPLIT = re.compile(r"\s*[:?!]\s+|\s+[-–—]+\s+|\s*[?!]$")
 
 
 @dataclass(frozen=True)
-class Paper:
-    """A paper record as the matcher needs it, wherever it came from."""
-
-    id: str
-    title: str
-    authors: tuple[str, ...] = ()  # family names, first author first
-    year: int | None = None
-    doi: str | None = None
-    arxiv: str | None = None
-    areas: tuple[str, ...] = ()
-    links: int = 0  # methods + datasets + areas that link to the paper: its weight in "missing"
-
-
-@dataclass(frozen=True)
 class Match:
     paper: Paper
     method: str  # doi | arxiv | title | fuzzy
     score: float  # 1.0 for identifiers and exact titles, the fuzzy ratio / 100 otherwise
+    flag: str | None = None  # why the match deserves a look (a title match by other authors)
 
 
 def main_title(title: str) -> str:
     """The title before its subtitle (':' or ' - '), normalised."""
     return fold(_MAIN_SPLIT.split(title.strip(), maxsplit=1)[0])
+
+
+def _etal(names: list[str] | tuple[str, ...]) -> str:
+    return names[0] + (" et al." if len(names) > 2 else f" and {names[1]}" if len(names) == 2 else "")
 
 
 def surname(name: str) -> str:
@@ -138,8 +130,24 @@ class Index:
             best = max(
                 recs, key=lambda r: (self._author_ok(r, first), self._year_ok(r, entry.year))
             )
-            return Match(best.paper, "title", 1.0)
-        return self._fuzzy(entry, norm, first)
+            return self._flagged(Match(best.paper, "title", 1.0), entry)
+        found = self._fuzzy(entry, norm, first)
+        return self._flagged(found, entry) if found else None
+
+    def _flagged(self, m: Match, entry: BibEntry) -> Match:
+        """The match, flagged when both sides name authors and they share nobody."""
+        if not entry.authors or not m.paper.authors:
+            return m
+        theirs = {surname(a) for a in m.paper.authors}
+        if any(surname(a) in theirs for a in entry.authors):
+            return m
+        return Match(
+            m.paper,
+            m.method,
+            m.score,
+            flag=f"same title, but the author lists share nobody (yours: {_etal(entry.authors)}; "
+            f"the knowledge base's: {_etal(m.paper.authors)}): another work of that title?",
+        )
 
     def _closest(self, ids: list[int], title: str) -> Paper:
         """Of records sharing an identifier, the one whose title is nearest the reference's."""
