@@ -28,6 +28,17 @@ _STOP = frozenset(
     "towards toward into against using under through than not".split()
 )
 _MAIN_SPLIT = re.compile(r"\s*[:?!]\s+|\s+[-–—]+\s+|\s*[?!]$")
+# The possible-match tier (a renamed version of a known paper, to confirm, never a silent match):
+# same first author, year within one, and main titles this close (0-100) ...
+POSSIBLE_MAIN = 90.0
+# ... or subtitles this close, each at least this long (a renamed main title, the subtitle kept)
+POSSIBLE_SUB = 88.0
+POSSIBLE_SUB_CHARS = 15
+# ... or the same author list in the same order (at least this many names compared), years within
+# this many (a conference version two years after its preprint), sharing a content word of the title
+POSSIBLE_AUTHORS = 3
+POSSIBLE_AUTHOR_YEARS = 2
+POSSIBLE_WORDS = 2  # content words (4+ letters, plural folded) the two titles must share
 
 
 @dataclass(frozen=True)
@@ -38,9 +49,26 @@ class Match:
     flag: str | None = None  # why the match deserves a look (a title match by other authors)
 
 
+@dataclass(frozen=True)
+class Possible:
+    paper: Paper
+    reason: str  # why it may be the same work, in words
+
+
 def main_title(title: str) -> str:
     """The title before its subtitle (':' or ' - '), normalised."""
     return fold(_MAIN_SPLIT.split(title.strip(), maxsplit=1)[0])
+
+
+def subtitle(title: str) -> str:
+    """The title after its main title, normalised ('' when there is none)."""
+    parts = _MAIN_SPLIT.split(title.strip(), maxsplit=1)
+    return fold(parts[1]) if len(parts) == 2 else ""
+
+
+def _content(norm: str) -> set[str]:
+    """A normalised title's content words, plurals folded ('injections' -> 'injection')."""
+    return {t.removesuffix("s") for t in norm.split() if len(t) >= 4 and t not in _STOP}
 
 
 def _etal(names: list[str] | tuple[str, ...]) -> str:
@@ -103,6 +131,7 @@ class Index:
         self._sets: dict[str, set[int]] = {}
         # main titles and surnames are needed only for candidates: computed on first use
         self._recs: dict[int, _Rec] = {}
+        self._first: dict[str, list[int]] | None = None
 
     def _rec(self, i: int) -> _Rec:
         rec = self._recs.get(i)
@@ -259,3 +288,61 @@ class Index:
 
     def match_all(self, entries: list[BibEntry]) -> list[Match | None]:
         return [self.match(e) for e in entries]
+
+    def _by_first(self, name: str) -> list[int]:
+        """Records whose first author has this surname (the index is built on first use)."""
+        if self._first is None:
+            self._first = defaultdict(list)
+            for i, p in enumerate(self.papers):
+                if p.authors:
+                    self._first[surname(p.authors[0])].append(i)
+        return self._first.get(name, [])
+
+    def possible(self, entry: BibEntry, limit: int = 3) -> list[Possible]:
+        """Papers that may be this entry under another title: to confirm, never a match.
+
+        Same first author and year within one with a close main title or subtitle, or the same
+        author list in the same order sharing a content word of the title.
+        """
+        if not entry.authors or not entry.title:
+            return []
+        first = surname(entry.authors[0])
+        if not first:
+            return []
+        mine = [surname(a) for a in entry.authors]
+        norm, main, sub = fold(entry.title), main_title(entry.title), subtitle(entry.title)
+        words = _content(norm)
+        found: list[tuple[float, int, Possible]] = []
+        for i in self._by_first(first):
+            p = self.papers[i]
+            gap = abs(p.year - entry.year) if p.year and entry.year else None
+            rec = self._rec(i)
+            reason, score = "", 0.0
+            if gap is not None and gap <= 1:
+                m = fuzz.ratio(main, rec.main) if min(len(main), len(rec.main)) >= 6 else 0.0
+                other = subtitle(p.title)
+                s_ = (
+                    fuzz.ratio(sub, other)
+                    if min(len(sub), len(other)) >= POSSIBLE_SUB_CHARS
+                    else 0.0
+                )
+                when = "same year" if gap == 0 else "a year apart"
+                if m >= POSSIBLE_MAIN and (sub or other):
+                    reason, score = f"same first author ({p.authors[0]}), {when}, same main title; the subtitle differs", m
+                elif s_ >= POSSIBLE_SUB:
+                    reason, score = f"same first author ({p.authors[0]}), {when}, same subtitle; the main title differs", s_
+            if not reason and gap is not None and gap <= POSSIBLE_AUTHOR_YEARS:
+                theirs = [surname(a) for a in p.authors]
+                n = min(len(mine), len(theirs))
+                same_list = theirs[:n] == mine[:n] and (
+                    n >= POSSIBLE_AUTHORS or (len(mine) == len(theirs) >= 2)
+                )
+                if same_list and len(words & _content(rec.norm)) >= POSSIBLE_WORDS:
+                    names = ", ".join(p.authors[:n]) + (" ..." if len(p.authors) > n else "")
+                    years = f"{entry.year}" if gap == 0 else f"{entry.year} vs {p.year}"
+                    reason = f"same authors in the same order ({names}), {years}: a renamed version?"
+                    score = 50.0 + 10 * n
+            if reason:
+                found.append((-score, i, Possible(p, reason)))
+        found.sort(key=lambda t: (t[0], t[1]))
+        return [f[2] for f in found[:limit]]

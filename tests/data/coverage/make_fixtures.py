@@ -367,6 +367,60 @@ NEGATIVES = [
         "2205.11487",
     ),
 ]
+# Works the survey lists under another title (a conference version renamed from its preprint, a
+# changed subtitle), without identifiers: (title, authors, year, venue, the survey's title). Each must
+# come out as a match or a possible match, never as "not cited".
+RETITLED = [
+    (
+        "Prompt-to-{SQL} Injections in {LLM}-Integrated Web Applications: Risks and Defenses",
+        "Pedro, Rodrigo and Castro, Daniel and Carreira, Paulo and Santos, Nuno",
+        2025,
+        "Proceedings of the IEEE/ACM 47th International Conference on Software Engineering (ICSE)",
+        "From prompt injections to sql injection attacks: How protected is your llm-integrated web application?",
+    ),
+    (
+        "Safe Latent Diffusion: Mitigating Inappropriate Degeneration in Diffusion Models",
+        "Schramowski, Patrick and Brack, Manuel and Deiseroth, Bj{\\\"o}rn and Kersting, Kristian",
+        2023,
+        "Proceedings of the IEEE/CVF Conference on Computer Vision and Pattern Recognition (CVPR)",
+        "Safe latent diffusion: Mitigating inappropriate degeneration in text-to-image models",
+    ),
+    (
+        "More than you've asked for: A Comprehensive Analysis of Novel Prompt Injection Threats to Application-Integrated Large Language Models",
+        "Greshake, Kai and Abdelnabi, Sahar and Mishra, Shailesh and Endres, Christoph and Holz, Thorsten and Fritz, Mario",
+        2023,
+        "arXiv preprint",
+        "Not What You've Signed Up For: Compromising Real-World LLM-integrated Applications with Indirect Prompt Injection",
+    ),
+    (
+        "Plug and Pray: Exploiting off-the-shelf components of Multi-Modal Models",
+        "Shayegani, Erfan and Dong, Yue and Abu-Ghazaleh, Nael",
+        2023,
+        "arXiv preprint",
+        "Jailbreak in pieces: Compositional adversarial attacks on multi-modal language models",
+    ),
+    (
+        "{SneakyPrompt}: Evaluating Robustness of Text-to-image Generative Models' Safety Filters",
+        "Yang, Yuchen and Hui, Bo and Yuan, Haolin and Gong, Neil and Cao, Yinzhi",
+        2023,
+        "arXiv preprint",
+        "Sneakyprompt: Jailbreaking text-to-image generative models",
+    ),
+    (
+        "Prompt Injection Attacks and Defenses in {LLM}-Integrated Applications",
+        "Liu, Yupei and Jia, Yuqi and Geng, Runpeng and Jia, Jinyuan and Gong, Neil Zhenqiang",
+        2023,
+        "arXiv preprint",
+        "Formalizing and Benchmarking Prompt Injection Attacks and Defenses",
+    ),
+    (
+        "Visual Adversarial Examples Jailbreak Large Language Models",
+        "Qi, Xiangyu and Huang, Kaixuan and Panda, Ashwinee and Henderson, Peter and Wang, Mengdi and Mittal, Prateek",
+        2023,
+        "arXiv preprint",
+        "Visual adversarial examples jailbreak aligned large language models",
+    ),
+]
 # Synthetic near misses: a survey title with one content word swapped, by other authors, years apart.
 SWAPS = {
     "language": "graph",
@@ -593,6 +647,10 @@ def labelled(papers: list[dict], rng: random.Random) -> tuple[str, dict]:
             )
         )
         labels[key] = {"expect": None, "variant": "swapped-word"}
+    for n, (t, a, y, venue, listed) in enumerate(RETITLED):
+        key = f"ret{n:03d}"
+        bib.append(entry("inproceedings", key, {"title": t, "author": a, "year": y, "booktitle": venue}))
+        labels[key] = {"expect": listed, "variant": "retitled"}
     return "\n".join(bib), labels
 
 
