@@ -326,11 +326,13 @@ class Index:
                     if min(len(sub), len(other)) >= POSSIBLE_SUB_CHARS
                     else 0.0
                 )
-                when = "same year" if gap == 0 else "a year apart"
+                when = f"same first author ({p.authors[0]}), " + (
+                    "same year" if gap == 0 else "a year apart"
+                )
                 if m >= POSSIBLE_MAIN and (sub or other):
-                    reason, score = f"same first author ({p.authors[0]}), {when}, same main title; the subtitle differs", m
+                    reason, score = f"{when}, same main title; the subtitle differs", m
                 elif s_ >= POSSIBLE_SUB:
-                    reason, score = f"same first author ({p.authors[0]}), {when}, same subtitle; the main title differs", s_
+                    reason, score = f"{when}, same subtitle; the main title differs", s_
             if not reason and gap is not None and gap <= POSSIBLE_AUTHOR_YEARS:
                 theirs = [surname(a) for a in p.authors]
                 n = min(len(mine), len(theirs))
