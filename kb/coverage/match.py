@@ -27,6 +27,8 @@ _STOP = frozenset(
     "a an the of for and or in on to with by from via is are be as at its it we our do does can "
     "towards toward into against using under through than not".split()
 )
+# an entry naming one author for a paper with this many is taken as citing a group author
+GROUP_AUTHOR = 5
 _MAIN_SPLIT = re.compile(r"\s*[:?!]\s+|\s+[-–—]+\s+|\s*[?!]$")
 # The possible-match tier (a renamed version of a known paper, to confirm, never a silent match):
 # same first author, year within one, and main titles this close (0-100) ...
@@ -167,6 +169,8 @@ class Index:
         """The match, flagged when both sides name authors and they share nobody."""
         if not entry.authors or not m.paper.authors:
             return m
+        if len(entry.authors) == 1 and len(m.paper.authors) >= GROUP_AUTHOR:
+            return m  # one name against a long list: a group author ("OpenAI", "Gemini Team")
         theirs = {surname(a) for a in m.paper.authors}
         if any(surname(a) in theirs for a in entry.authors):
             return m

@@ -16,7 +16,7 @@ from kb.coverage.source import Area, load
 METHODS = ("doi", "arxiv", "title", "fuzzy")
 # below this share of entries known to the graph, the summary warns that the report describes
 # only a small part of the bibliography
-KNOWN_WARN = 0.4
+KNOWN_WARN = 0.5
 # an attack area is reported without its defenses only when this many cited papers are in it
 UNANSWERED_MIN = 2
 # "the bibliography lacks older work" in an area it cites at least this much, all from this year on
