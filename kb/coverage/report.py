@@ -55,16 +55,17 @@ def build_report(
     top: int = 10,
     index: Index | None = None,
     predicted: dict[str, list[dict]] | None = None,
+    matches: list[Match | None] | None = None,
 ) -> dict:
     """The report for already-read entries against paper records and areas.
 
     `predicted` maps unmatched entry keys to the classifier's areas (kb.coverage.predict); None
-    when no classifier is installed.
+    when no classifier is installed. `matches` are the entries' matches when already computed.
     """
     index = index or Index(papers)
     notes = [m for m in malformed if not m.skipped]
     malformed = [m for m in malformed if m.skipped]
-    matches = index.match_all(entries)
+    matches = index.match_all(entries) if matches is None else matches
     possibles = [[] if m else index.possible(e) for e, m in zip(entries, matches, strict=True)]
     by_method = Counter(m.method for m in matches if m)
     cited: dict[str, Paper] = {m.paper.id: m.paper for m in matches if m}
@@ -338,6 +339,8 @@ def coverage_report(
     entries, malformed = read_input(Path(bib_path), Path(aux_path) if aux_path else None)
     papers, areas = load(data_dir)
     index = Index(papers)
-    unmatched = [e for e in entries if index.match(e) is None]
-    predicted = predict(unmatched, data_dir)
-    return build_report(entries, malformed, papers, areas, top=top, index=index, predicted=predicted)
+    matches = index.match_all(entries)
+    predicted = predict([e for e, m in zip(entries, matches, strict=True) if m is None], data_dir)
+    return build_report(
+        entries, malformed, papers, areas, top=top, index=index, predicted=predicted, matches=matches
+    )
