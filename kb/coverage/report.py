@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import heapq
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -112,8 +114,16 @@ def build_report(
 
     touched = [a for a in _area_order(areas) if cited_in.get(a.id)]
     missing, lacks = [], []
+    ranks: dict[str, tuple[float, int, str]] = {}  # a paper may sit in several areas
+
+    def key(p: Paper) -> tuple[float, int, str]:
+        k = ranks.get(p.id)
+        if k is None:
+            k = ranks[p.id] = rank_key(p, newest)
+        return k
+
     for area in touched:
-        rows, gaps = _missing(area, in_area[area.id], cited, maybe, newest, top)
+        rows, gaps = _missing(area, in_area[area.id], cited, maybe, key, newest, top)
         missing += rows
         lacks += gaps
 
@@ -188,49 +198,48 @@ def _missing(
     papers: list[Paper],
     cited: dict[str, Paper],
     maybe: set[str],
+    key: Callable[[Paper], tuple[float, int, str]],
     newest: int,
     top: int,
 ) -> tuple[list[dict], list[dict]]:
     """The area's most important uncited papers, grouped by what the bibliography lacks there."""
     mine = [p for p in papers if p.id in cited]
-    gaps = sorted(
-        (p for p in papers if p.id not in cited and p.id not in maybe),
-        key=lambda p: rank_key(p, newest),
-    )
+    gaps = [p for p in papers if p.id not in cited and p.id not in maybe]
     lacks, groups = [], {}
-    old = [p for p in gaps if p.year and p.year < RECENT]
-    if len(mine) >= HEAVY and old and all((p.year or RECENT) >= RECENT for p in mine):
-        lacks.append(
-            {
-                "area": area.id,
-                "lack": "older",
-                "message": f"cites {len(mine)} papers on {area.name}, none before {RECENT}",
-            }
-        )
-        groups["older"] = old
-    bench = [p for p in gaps if p.signals.datasets]
-    if bench and not any(p.signals.datasets for p in mine):
-        lacks.append(
-            {
-                "area": area.id,
-                "lack": "benchmark",
-                "message": f"cites no paper introducing a dataset or benchmark of {area.name}",
-            }
-        )
-        groups["benchmark"] = bench
+    if len(mine) >= HEAVY and all((p.year or RECENT) >= RECENT for p in mine):
+        old = [p for p in gaps if p.year and p.year < RECENT]
+        if old:
+            lacks.append(
+                {
+                    "area": area.id,
+                    "lack": "older",
+                    "message": f"cites {len(mine)} papers on {area.name}, none before {RECENT}",
+                }
+            )
+            groups["older"] = old
+    if not any(p.signals.datasets for p in mine):
+        bench = [p for p in gaps if p.signals.datasets]
+        if bench:
+            lacks.append(
+                {
+                    "area": area.id,
+                    "lack": "benchmark",
+                    "message": f"cites no paper introducing a dataset or benchmark of {area.name}",
+                }
+            )
+            groups["benchmark"] = bench
     chosen: dict[str, str] = {}
-    share = max(1, top // 3) if len(groups) else 0
+    share = max(1, top // 3) if groups else 0
     for lack, members in groups.items():
-        for p in members[:share]:
+        for p in heapq.nsmallest(share, members, key=key):
             chosen.setdefault(p.id, lack)
-    for p in gaps:
+    for p in heapq.nsmallest(top + len(chosen), gaps, key=key):
         if len(chosen) >= top:
             break
         chosen.setdefault(p.id, "important")
     order = {g: i for i, g in enumerate(LACKS)}
     rows = sorted(
-        (p for p in gaps if p.id in chosen),
-        key=lambda p: (order[chosen[p.id]], rank_key(p, newest)),
+        (p for p in gaps if p.id in chosen), key=lambda p: (order[chosen[p.id]], key(p))
     )[:top]
     return [
         {
