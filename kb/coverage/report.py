@@ -205,29 +205,21 @@ def _missing(
     """The area's most important uncited papers, grouped by what the bibliography lacks there."""
     mine = [p for p in papers if p.id in cited]
     gaps = [p for p in papers if p.id not in cited and p.id not in maybe]
-    lacks, groups = [], {}
+    candidates: list[tuple[str, list[Paper], str]] = []
     if len(mine) >= HEAVY and all((p.year or RECENT) >= RECENT for p in mine):
         old = [p for p in gaps if p.year and p.year < RECENT]
-        if old:
-            lacks.append(
-                {
-                    "area": area.id,
-                    "lack": "older",
-                    "message": f"cites {len(mine)} papers on {area.name}, none before {RECENT}",
-                }
-            )
-            groups["older"] = old
+        candidates.append(
+            ("older", old, f"cites {len(mine)} papers on {area.name}, none before {RECENT}")
+        )
     if not any(p.signals.datasets for p in mine):
         bench = [p for p in gaps if p.signals.datasets]
-        if bench:
-            lacks.append(
-                {
-                    "area": area.id,
-                    "lack": "benchmark",
-                    "message": f"cites no paper introducing a dataset or benchmark of {area.name}",
-                }
-            )
-            groups["benchmark"] = bench
+        message = f"cites no paper introducing a dataset or benchmark of {area.name}"
+        candidates.append(("benchmark", bench, message))
+    lacks, groups = [], {}
+    for lack, members, message in candidates:
+        if members:  # a lack only counts when the graph has papers to fill it
+            lacks.append({"area": area.id, "lack": lack, "message": message})
+            groups[lack] = members
     chosen: dict[str, str] = {}
     share = max(1, top // 3) if groups else 0
     for lack, members in groups.items():

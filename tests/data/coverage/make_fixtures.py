@@ -740,6 +740,15 @@ def _style_entry(n: int, p: dict, rng: random.Random) -> str:
     return body
 
 
+def _unique_key(e: str, keys: list[str] | set[str]) -> tuple[str, str]:
+    """The entry with its key suffixed by 'b' until no earlier entry has it, and that key."""
+    key = e.split("{", 1)[1].split(",", 1)[0]
+    while key in keys:
+        e = e.replace("{" + key + ",", "{" + key + "b,", 1)
+        key += "b"
+    return e, key
+
+
 def write_realistic(papers: list[dict], rng: random.Random) -> None:
     """realistic.bib (~180 entries, four exporters' styles, focused on jailbreaks and injection), paper.aux, ids.txt."""
     by_area: dict[str, list[dict]] = {}
@@ -759,10 +768,7 @@ def write_realistic(papers: list[dict], rng: random.Random) -> None:
     keys = []
     for n, p in enumerate(chosen):
         e = _style_entry(n, p, rng)
-        key = e.split("{", 1)[1].split(",", 1)[0]
-        if key in keys:
-            e = e.replace("{" + key + ",", "{" + key + "b,", 1)
-            key += "b"
+        e, key = _unique_key(e, keys)
         keys.append(key)
         parts.append(e + "\n")
     for n, (t, a, y, ax) in enumerate(NEGATIVES):
@@ -964,10 +970,7 @@ def write_field(papers: list[dict], rng: random.Random) -> None:
                 e = entry("misc" if venue.endswith("blog") else "article", f"{first}{year}{word}", fields)
             else:
                 e = entry("inproceedings", f"{first}{year}{word}", {**fields, "booktitle": venue})
-        key = e.split("{", 1)[1].split(",", 1)[0]
-        while key in keys:
-            e = e.replace("{" + key + ",", "{" + key + "b,", 1)
-            key += "b"
+        e, key = _unique_key(e, keys)
         keys.add(key)
         parts.append(e + "\n")
     (HERE / "field.bib").write_text("".join(parts))
