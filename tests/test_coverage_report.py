@@ -196,6 +196,7 @@ def test_coverage_report_uses_kb_classify_when_installed(monkeypatch: pytest.Mon
     )
     r = coverage_report(bib, top=1)
     assert [i["title"][:11] for i in calls[0]] == ["Llama Guard", "Attention I"]  # unmatched only
+    assert set(calls[0][0]) >= {"title", "abstract", "keywords", "venue"}
     by_key = {e["key"]: e for e in r["entries"]}
     assert by_key["lg"]["group"] == "placed" and by_key["bert"]["group"] == "outside"
     assert by_key["lg"]["predicted"][0] == {"id": "llm.jailbreak-defenses", "score": 0.8}
@@ -245,3 +246,16 @@ paper:p1 a bibo:AcademicArticle ; dcterms:title "A paper" ;
     # without placement nodes every area counts as placed by the survey
     bare = Paper("q", "Q", areas=("llm.jailbreak-attacks",))
     assert bare.placed() == [("llm.jailbreak-attacks", "survey", None)]
+
+
+def test_a_heavily_cited_area_without_older_work_names_the_lack() -> None:
+    recent = [
+        Paper(f"r{i}", f"Recent jailbreak number {w}", (f"A{i}",), 2024 + i % 2, areas=(ATTACK.id,))
+        for i, w in enumerate(["one", "two", "three"])
+    ]
+    old = Paper("o1", "The old jailbreak that started it", ("Old",), 2021, areas=(ATTACK.id,))
+    newer = Paper("n1", "Yet another jailbreak", ("New",), 2025, areas=(ATTACK.id,), signals=Signals(methods=1))
+    entries = [BibEntry(p.id, title=p.title, authors=list(p.authors), year=p.year) for p in recent]
+    r = build_report(entries, [], recent + [old, newer], AREAS, top=3)
+    assert [(x["lack"], x["area"]) for x in r["lacks"]] == [("older", ATTACK.id)]
+    assert [(m["id"], m["group"]) for m in r["missing"]] == [("o1", "older"), ("n1", "important")]

@@ -31,6 +31,8 @@ def predict(entries: list[BibEntry], data_dir: Path | None = None) -> dict[str, 
             "abstract": e.abstract or "",
             "keywords": e.keywords or "",
             "venue": e.venue or "",
+            "arxiv": e.arxiv or "",
+            "doi": e.doi or "",
         }
         for e in entries
     ]

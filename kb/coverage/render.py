@@ -194,7 +194,9 @@ def _unmatched(report: dict, label: Any) -> list[Any]:
         ]
     if outside:
         head = (
-            f"**Likely outside the field** ({len(outside)}): the classifier places them nowhere."
+            f"**Likely outside the field** ({len(outside)}): the classifier gives none of their "
+            "areas a probability of 0.5 or more (outside the survey's field, or in a part it does "
+            "not cover)."
             if predicted
             else f"**Not in the knowledge base** ({len(outside)}): no classifier is installed "
             "to say whether they belong to the field."
