@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from kb.coverage.records import Paper
+from kb.coverage.records import NO_SIGNALS, Paper
 
 # weights of what the graph knows; the report states them (RANKED_BY)
 METHOD_ROW = 3.0  # proposes a method row of the survey's tables
@@ -31,7 +31,10 @@ RANKED_BY = (
 def importance(p: Paper, newest: int) -> float:
     """The paper's weight in its field (RANKED_BY says how), rounded to two places."""
     s = p.signals
-    score = (
+    age = PER_YEAR * min(MAX_YEARS, max(0, newest - p.year)) if p.year else 0.0
+    if s is NO_SIGNALS:  # most records of a large synthetic or list-only graph: age alone
+        return age
+    score = age + (
         METHOD_ROW * (s.methods > 0)
         + PER_TARGET * math.log2(1 + s.targets)
         + DATASET * (s.datasets > 0)
@@ -40,8 +43,6 @@ def importance(p: Paper, newest: int) -> float:
         + SEVERAL_SOURCES * (s.sources > 1)
         + CODE * s.code
     )
-    if p.year:
-        score += PER_YEAR * min(MAX_YEARS, max(0, newest - p.year))
     return round(score, 2)
 
 

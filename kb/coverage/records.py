@@ -20,6 +20,9 @@ class Signals:
     code: bool = False  # a code repository is known
 
 
+NO_SIGNALS = Signals()  # the shared default: a record the graph knows nothing more of
+
+
 @dataclass(frozen=True)
 class Paper:
     """A paper record: what matching, placing and ranking need."""
@@ -34,7 +37,7 @@ class Paper:
     links: int = 0  # methods + datasets + areas that link to the paper
     # (area id, how, score): how the paper came to be in each area; score only for "predicted"
     placements: tuple[tuple[str, str, float | None], ...] = ()
-    signals: Signals = Signals()
+    signals: Signals = NO_SIGNALS
 
     def placed(self) -> list[tuple[str, str, float | None]]:
         """(area, how, score) for every area, 'survey' where no placement says otherwise."""
