@@ -1,10 +1,22 @@
-"""How important a paper is to its area, from what the graph knows (not how recent it is)."""
+"""Uncited papers of an area: importance from the graph (not recency), grouped by what is lacking."""
 
 from __future__ import annotations
 
+import heapq
 import math
+from collections.abc import Callable
 
 from kb.coverage.records import NO_SIGNALS, Paper
+from kb.coverage.source import Area
+
+# "the bibliography lacks older work" in an area it cites at least this much, all from this year on
+HEAVY = 3
+RECENT = 2024
+LACKS = {
+    "older": "older work",
+    "benchmark": "benchmarks and datasets",
+    "important": "most important",
+}
 
 # weights of what the graph knows; the report states them (RANKED_BY)
 METHOD_ROW = 3.0  # proposes a method row of the survey's tables
@@ -72,3 +84,59 @@ def why(p: Paper) -> str:
 def rank_key(p: Paper, newest: int) -> tuple[float, int, str]:
     """Sort key: most important first, then oldest, then id (stable)."""
     return (-importance(p, newest), p.year or 9999, p.id)
+
+
+def uncited(
+    area: Area,
+    papers: list[Paper],
+    cited: dict[str, Paper],
+    maybe: set[str],
+    key: Callable[[Paper], tuple[float, int, str]],
+    newest: int,
+    top: int,
+) -> tuple[list[dict], list[dict]]:
+    """The area's most important uncited papers, grouped by what the bibliography lacks there."""
+    mine = [p for p in papers if p.id in cited]
+    gaps = [p for p in papers if p.id not in cited and p.id not in maybe]
+    candidates: list[tuple[str, list[Paper], str]] = []
+    if len(mine) >= HEAVY and all((p.year or RECENT) >= RECENT for p in mine):
+        old = [p for p in gaps if p.year and p.year < RECENT]
+        candidates.append(
+            ("older", old, f"cites {len(mine)} papers on {area.name}, none before {RECENT}")
+        )
+    if not any(p.signals.datasets for p in mine):
+        bench = [p for p in gaps if p.signals.datasets]
+        message = f"cites no paper introducing a dataset or benchmark of {area.name}"
+        candidates.append(("benchmark", bench, message))
+    lacks, groups = [], {}
+    for lack, members, message in candidates:
+        if members:  # a lack only counts when the graph has papers to fill it
+            lacks.append({"area": area.id, "lack": lack, "message": message})
+            groups[lack] = members
+    chosen: dict[str, str] = {}
+    share = max(1, top // 3) if groups else 0
+    for lack, members in groups.items():
+        for p in heapq.nsmallest(share, members, key=key):
+            chosen.setdefault(p.id, lack)
+    for p in heapq.nsmallest(top + len(chosen), gaps, key=key):
+        if len(chosen) >= top:
+            break
+        chosen.setdefault(p.id, "important")
+    order = {g: i for i, g in enumerate(LACKS)}
+    rows = sorted(
+        (p for p in gaps if p.id in chosen), key=lambda p: (order[chosen[p.id]], key(p))
+    )[:top]
+    return [
+        {
+            "area": area.id,
+            "id": p.id,
+            "title": p.title,
+            "year": p.year,
+            "links": p.links,
+            "arxiv": p.arxiv,
+            "score": importance(p, newest),
+            "why": why(p),
+            "group": chosen[p.id],
+        }
+        for p in rows
+    ], lacks

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from kb.atomic import atomic_write, atomic_write_text
+from kb.coverage.rank import LACKS
 from kb.coverage.source import short_name
 
 FIGURE = "coverage"  # coverage.png / coverage.svg beside the report
@@ -122,7 +123,6 @@ def _missing(report: dict, label: Any) -> list[Any]:
         + report.get("ranked_by", "most linked first")
         + ". Papers suggested as possible matches of your entries are left out."
     ]
-    groups = {"older": "older work", "benchmark": "benchmarks and datasets", "important": "most important"}
     by_area: dict[str, list[dict]] = {}
     for m in report["missing"]:
         by_area.setdefault(m["area"], []).append(m)
@@ -137,7 +137,7 @@ def _missing(report: dict, label: Any) -> list[Any]:
                 ["group", "paper", "title", "year", "score", "why"],
                 [
                     [
-                        groups.get(m.get("group", ""), m.get("group", "")),
+                        LACKS.get(m.get("group", ""), m.get("group", "")),
                         m["id"],
                         m["title"],
                         m["year"],

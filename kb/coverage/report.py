@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import heapq
 from collections import Counter, defaultdict
-from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -12,7 +10,7 @@ import click
 from kb.coverage.bibin import BibEntry, Malformed, read_aux, read_references, restrict
 from kb.coverage.match import Index, Match, Paper, Possible
 from kb.coverage.predict import placed, predict
-from kb.coverage.rank import RANKED_BY, importance, rank_key, why
+from kb.coverage.rank import RANKED_BY, rank_key, uncited
 from kb.coverage.source import Area, load
 
 METHODS = ("doi", "arxiv", "title", "fuzzy")
@@ -21,14 +19,6 @@ METHODS = ("doi", "arxiv", "title", "fuzzy")
 KNOWN_WARN = 0.5
 # an attack area is reported without its defenses only when this many cited papers are in it
 UNANSWERED_MIN = 2
-# "the bibliography lacks older work" in an area it cites at least this much, all from this year on
-HEAVY = 3
-RECENT = 2024
-LACKS = {
-    "older": "older work",
-    "benchmark": "benchmarks and datasets",
-    "important": "most important",
-}
 
 
 def _match_row(m: Match | None) -> dict | None:
@@ -123,7 +113,7 @@ def build_report(
         return k
 
     for area in touched:
-        rows, gaps = _missing(area, in_area[area.id], cited, maybe, key, newest, top)
+        rows, gaps = uncited(area, in_area[area.id], cited, maybe, key, newest, top)
         missing += rows
         lacks += gaps
 
@@ -191,62 +181,6 @@ def _entry_row(e: BibEntry, m: Match | None, ps: list[Possible], predicted: dict
         if predicted is not None:
             row["predicted"] = predicted.get(e.key, [])
     return row
-
-
-def _missing(
-    area: Area,
-    papers: list[Paper],
-    cited: dict[str, Paper],
-    maybe: set[str],
-    key: Callable[[Paper], tuple[float, int, str]],
-    newest: int,
-    top: int,
-) -> tuple[list[dict], list[dict]]:
-    """The area's most important uncited papers, grouped by what the bibliography lacks there."""
-    mine = [p for p in papers if p.id in cited]
-    gaps = [p for p in papers if p.id not in cited and p.id not in maybe]
-    candidates: list[tuple[str, list[Paper], str]] = []
-    if len(mine) >= HEAVY and all((p.year or RECENT) >= RECENT for p in mine):
-        old = [p for p in gaps if p.year and p.year < RECENT]
-        candidates.append(
-            ("older", old, f"cites {len(mine)} papers on {area.name}, none before {RECENT}")
-        )
-    if not any(p.signals.datasets for p in mine):
-        bench = [p for p in gaps if p.signals.datasets]
-        message = f"cites no paper introducing a dataset or benchmark of {area.name}"
-        candidates.append(("benchmark", bench, message))
-    lacks, groups = [], {}
-    for lack, members, message in candidates:
-        if members:  # a lack only counts when the graph has papers to fill it
-            lacks.append({"area": area.id, "lack": lack, "message": message})
-            groups[lack] = members
-    chosen: dict[str, str] = {}
-    share = max(1, top // 3) if groups else 0
-    for lack, members in groups.items():
-        for p in heapq.nsmallest(share, members, key=key):
-            chosen.setdefault(p.id, lack)
-    for p in heapq.nsmallest(top + len(chosen), gaps, key=key):
-        if len(chosen) >= top:
-            break
-        chosen.setdefault(p.id, "important")
-    order = {g: i for i, g in enumerate(LACKS)}
-    rows = sorted(
-        (p for p in gaps if p.id in chosen), key=lambda p: (order[chosen[p.id]], key(p))
-    )[:top]
-    return [
-        {
-            "area": area.id,
-            "id": p.id,
-            "title": p.title,
-            "year": p.year,
-            "links": p.links,
-            "arxiv": p.arxiv,
-            "score": importance(p, newest),
-            "why": why(p),
-            "group": chosen[p.id],
-        }
-        for p in rows
-    ], lacks
 
 
 def _unanswered(
