@@ -48,6 +48,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--commit", default=None, help="the list's commit (default: as the shared README names it)")
     ap.add_argument("--mapping", type=Path, default=DEFAULT_PATH, help="the reviewed mapping (default: %(default)s)")
     ap.add_argument("--out", type=Path, default=HERE.parent / "data", help="folder of taxonomy.ttl (default data/)")
+    ap.add_argument("--predict", action="store_true",
+                    help="then place the papers whose area the list leaves open by the classifier (how-predicted)")
+    ap.add_argument("--min-score", type=float, default=0.5,
+                    help="the least classifier score a predicted placement needs (default: %(default)s)")
     ap.add_argument("--report", action="store_true",
                     help="only report what is new since the graph's import and where it would go; write nothing")
     args = ap.parse_args(argv)
@@ -74,9 +78,41 @@ def main(argv: list[str] | None = None) -> int:
         print(f"import: {exc.message}", file=sys.stderr)
         return 1
     write_files(g, sorted(bib, key=lambda e: e.key), args.out)
+    if args.predict:
+        counts["placements (predicted)"] = predict(g, args.out, args.min_score)
+        write_files(g, sorted(bib, key=lambda e: e.key), args.out)
     shown = ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
     print(f"{len(entries)} list entries, {len(works)} works: {shown}")
     return 0
+
+
+def predict(g, out: Path, min_score: float) -> int:
+    """Place each paper marked kb:areaOpen in the classifier's best area of its own family, with its
+    score (how-predicted), when the score reaches min_score. The classifier is trained on the files just written, which hold no
+    predictions, so a re-run predicts the same."""
+    from rdflib import Literal
+    from rdflib.namespace import DCTERMS, RDF, RDFS
+
+    from kb.classify import classify
+    from kb.ingest.placement import CLASSIFIER_SOURCE, placement_triples
+    from kb.vocab import KB
+
+    g.add((CLASSIFIER_SOURCE, RDF.type, KB.Source))
+    g.add((CLASSIFIER_SOURCE, RDFS.label, Literal("The knowledge base's classifier (kb classify), trained on the "
+                                                  "survey's and the list's placements")))
+    papers = sorted(g.subjects(KB.areaOpen, Literal(True)))
+    rows = classify([{"title": str(g.value(p, DCTERMS.title))} for p in papers], data_dir=out, top=100)
+    n = 0
+    for p, row in zip(papers, rows, strict=True):
+        families = {str(c).rsplit("/", 1)[-1] for c in g.objects(p, DCTERMS.subject)
+                    if (c, RDF.type, KB.ModelFamily) in g}
+        best = next((a for a in row["areas"] if a["id"].split(".")[0] in families), None)
+        if best and best["score"] >= min_score:
+            for t in placement_triples(str(p).rsplit("/", 1)[-1], best["id"], "predicted", CLASSIFIER_SOURCE,
+                                       best["score"]):
+                g.add(t)
+            n += 1
+    return n
 
 
 def report(entries, mapping: Mapping, commit: str, out: Path) -> int:

@@ -112,7 +112,8 @@ class Mapping:
             elif "topic" in rule:
                 out.append(Placement(category, key, "topic", (f"topic.{rule['topic']}",)))
             elif "open" in rule:
-                out.append(Placement(category, key, "open", (FAMILY_OF_KEY.get(key, ""),), str(rule["open"])))
+                family = rule.get("family") or FAMILY_OF_KEY.get(key, "")
+                out.append(Placement(category, key, "open", (family,), str(rule["open"])))
             else:
                 out.append(Placement(category, key, "out", (), str(rule["out"])))
         return out
