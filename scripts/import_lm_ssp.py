@@ -88,8 +88,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def predict(g, out: Path, min_score: float) -> int:
     """Place each paper marked kb:areaOpen in the classifier's best area of its own family, with its
-    score (how-predicted), when the score reaches min_score. The classifier is trained on the files just written, which hold no
-    predictions, so a re-run predicts the same."""
+    score (how-predicted), when the score reaches min_score. The classifier is trained on the files
+    just written, which hold no predictions, so a re-run predicts the same."""
     from rdflib import Literal
     from rdflib.namespace import DCTERMS, RDF, RDFS
 
