@@ -347,7 +347,9 @@ def test_implementation_rule_both_ways(tmp_path):
     g.remove((impl, None, None))
     g.add((URIRef("https://w3id.org/lmsafety/impl/not-registered"), RDF.type, KB.Implementation))
     write_turtle(g, data / "taxonomy.ttl")
-    found = {(v.rule, v.resource) for v in run_checks(data)}
+    # only the rule under test: the others run over the real data in test_check_passes_on_real_data
+    others = frozenset({"shapes", "sparql", "ids", "titles", "list mapping"})
+    found = {(v.rule, v.resource) for v in run_checks(data, skip=others)}
     assert ("implementation-graph", f"impl:{names[0]}") in found
     assert ("implementation-registry", "impl:not-registered") in found
 
