@@ -138,7 +138,10 @@ def test_hostile_concept_label_is_literal_in_nav_and_page(mini_site):
     label = "<img src=x onerror=alert(5)> & Co"
     page = out / "llm" / "jailbreak-defenses" / "hostile" / "index.html"
     assert text_of(page, "h1") == label
-    assert text_of(page, "title") == f"{label} - Large-Model Safety Knowledge Base"
+    # the browser tab names the area's family and threat type, since many areas share a label
+    assert text_of(page, "title") == (
+        f"{label} · LLM Jailbreak Defenses - Large-Model Safety Knowledge Base"
+    )
     parent = (out / "llm" / "jailbreak-defenses" / "index.html").read_text(encoding="utf-8")
     assert html.escape(label, quote=True) in parent  # its nav entry, escaped exactly once
     # a definition that starts like a list item stays a paragraph
