@@ -288,6 +288,16 @@ def page_title(d: SiteData, cid: str) -> str:
     return str(c["label"])
 
 
+def search_tags(d: SiteData, cid: str) -> list[str]:
+    """Front-matter tags with the area's family and threat type: search weighs them like title
+    words, so the context a short label ("Black-box") leaves out still finds the page."""
+    c = d.concepts[cid]
+    tt = d.threat_type_of(cid)
+    tags = [FAMILY_TABS.get(c["family"] or "", "")] + ([d.concepts[tt]["label"]] if tt else [])
+    tags = [t for t in tags if t and t != c["label"]]
+    return ["tags:", *[f"  - {yaml_str(t)}" for t in tags]] if tags else []
+
+
 def search_boost(papers: int) -> float:
     """Bigger areas rank first among pages that match a search equally well."""
     return round(1 + math.log10(1 + papers) / 2, 2)
@@ -300,8 +310,11 @@ def concept_markdown(d: SiteData, ix: Index, cid: str, results: dict[str, Any]) 
     out = [
         "---",
         f"title: {yaml_str(page_title(d, cid))}",
+        "hide:",
+        "  - toc",
         "search:",
         f"  boost: {search_boost(len(ix.papers[cid]))}",
+        *search_tags(d, cid),
         "---",
         "",
         f"# {esc(c['label'])}",

@@ -59,7 +59,8 @@ def plain(value: Any) -> str:
     """
     if value is None:
         return ""
-    return html.escape(" ".join(str(value).split()), quote=True)
+    # apostrophes stay as they are (titles like "Bard's"); double quotes are escaped for attributes
+    return html.escape(" ".join(str(value).split()), quote=False).replace('"', "&quot;")
 
 
 def yaml_str(value: Any) -> str:
