@@ -6,6 +6,7 @@ from kb.site.concepts import (
     Index,
     arxiv_cell,
     code_cell,
+    collapsed,
     concept_link,
     dataset_link,
     links_cell,
@@ -263,28 +264,48 @@ def papers_index(d: SiteData, ix: Index, pages: dict[str, list[str]] | None = No
     )
 
 
+TOP_DATASETS = 25  # shown open on the datasets index; the rest by family, collapsed
+
+
 def datasets_index(d: SiteData) -> str:
-    """All datasets and benchmarks in one table."""
+    """The datasets and benchmarks: the most used open, then every one by model family, collapsed."""
     src = "datasets/index.md"
-    rows = []
-    for did in sorted(d.datasets, key=lambda x: (-len(d.datasets[x]["methods"]), d.datasets[x]["title"].lower())):
-        ds = d.datasets[did]
-        fam = ", ".join(FAMILY_TABS.get(f, f) for f in ds["families"])
-        rows.append([dataset_link(d, src, did), esc(fam), esc(ds["size"] or ""), str(len(ds["methods"]))])
-    return (
-        "\n".join(
-            [
-                "---",
-                "search:",
-                "  exclude: true",
-                "---",
-                "",
-                "# Datasets and benchmarks",
-                "",
-                f"**{len(rows)}** datasets and benchmarks, most used first.",
-                "",
-                table(["Dataset", "Family", "Size", "Methods using it"], rows),
-            ]
-        )
-        + "\n"
-    )
+    order = sorted(d.datasets, key=lambda x: (-len(d.datasets[x]["methods"]), d.datasets[x]["title"].lower()))
+
+    def rows(ids: list[str]) -> list[list[str]]:
+        out = []
+        for did in ids:
+            ds = d.datasets[did]
+            fam = ", ".join(FAMILY_TABS.get(f, f) for f in ds["families"])
+            out.append([dataset_link(d, src, did), esc(fam), esc(ds["size"] or ""), str(len(ds["methods"]))])
+        return out
+
+    head = ["Dataset", "Family", "Size", "Methods using it"]
+    out = [
+        "---",
+        "search:",
+        "  exclude: true",
+        "hide:",
+        "  - toc",
+        "---",
+        "",
+        "# Datasets and benchmarks",
+        "",
+        f"**{len(order)}** datasets and benchmarks. The {min(TOP_DATASETS, len(order))} most used:",
+        "",
+        table(head, rows(order[:TOP_DATASETS])),
+        "",
+        "## By model family",
+        "",
+        "A dataset used in two families is listed in both.",
+        "",
+    ]
+    for fam in [*d.roots(), None]:
+        ids = [
+            x for x in order if (fam in d.datasets[x]["families"]) or (fam is None and not d.datasets[x]["families"])
+        ]
+        if not ids:
+            continue
+        name = esc(FAMILY_TABS.get(fam, fam)) if fam else "No family recorded"
+        out += [collapsed(f"{name} ({len(ids)})", table(head, rows(ids))), ""]
+    return "\n".join(out) + "\n"
