@@ -17,6 +17,7 @@ from kb.site.concepts import (
     concept_link,
     dataset_link,
     method_link,
+    no_search,
     paper_link,
     short_authors,
     table,
@@ -347,7 +348,7 @@ def queries_pages(d: SiteData, data_dir: Path | None) -> dict[str, str]:
                 "",
                 f"{len(result)} rows ({shown}on the current data).",
                 "",
-                rows_table(d, src, result),
+                no_search(rows_table(d, src, result)),
                 "",
             ]
         except Exception as exc:  # a query that needs parameters has no default result

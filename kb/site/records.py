@@ -11,6 +11,7 @@ from kb.site.concepts import (
     dataset_link,
     links_cell,
     method_link,
+    no_search,
     paper_cells,
     paper_link,
     table,
@@ -103,7 +104,7 @@ def paper_markdown(d: SiteData, pid: str) -> str:
         out += ["## Notes", ""] + [f"- {n}" for n in notes] + [""]
     bib = d.bibtex.get(pid)
     out += ["## Cite", ""]
-    out += [code_block(bib, "bibtex"), ""] if bib else ["No BibTeX entry in `references.bib` yet.", ""]
+    out += [no_search(code_block(bib, "bibtex")), ""] if bib else ["No BibTeX entry in `references.bib` yet.", ""]
     return "\n".join(out) + "\n"
 
 
@@ -156,7 +157,7 @@ def dataset_markdown(d: SiteData, did: str) -> str:
             "",
             f"{len(rows)} methods were evaluated on it.",
             "",
-            table(["Method", "Subcategory", "Paper", "Year"], rows),
+            no_search(table(["Method", "Subcategory", "Paper", "Year"], rows)),
             "",
         ]
     else:
