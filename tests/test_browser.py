@@ -148,6 +148,10 @@ READ_PAGES = [
     ("query", "/queries/attacks-by-kind-access/"),
     ("papers", "/papers/year-2024/"),
 ]
+# visible text of the article outside code (commands and ID fields are there to be copied)
+_PROSE = """() => { const a = document.querySelector('article').cloneNode(true);
+  a.querySelectorAll('code, pre, details:not([open])').forEach(e => e.remove());
+  document.body.appendChild(a); const t = a.innerText; a.remove(); return t; }"""
 CURIE = re.compile(
     r"\b(?:concept|paper|method|dataset|facet|kb|model|person|source|scheme|impl|link|"
     r"dcterms|skos|rdfs|bibo|fabio|schema|prov):[A-Za-z0-9]"
@@ -174,7 +178,7 @@ def test_pages_read_at_1400px(site, browser, scheme):
             assert article.bounding_box()["width"] >= 900, f"{path}: content column too narrow"
         if name in ("gaps", "query"):
             page.evaluate("document.querySelectorAll('details').forEach(d => d.open = false)")
-            found = CURIE.findall(article.inner_text())
+            found = CURIE.findall(page.evaluate(_PROSE))
             assert not found, f"{path}: raw identifiers in visible text: {found[:5]}"
         page.screenshot(path=str(SCREENS / f"{name}-{scheme}.png"))
     # one breadcrumb on area pages: the theme's
@@ -191,6 +195,13 @@ def test_queries_and_gaps_pages_show_labels_not_ids(site, browser):
     assert page.locator("article h2").first.inner_text().startswith("Attacks without defenses")
     headers = page.locator("article th").all_inner_texts()
     assert not [h for h in headers if "_" in h], f"snake_case headers: {headers}"
+    page.goto(site + "/queries/")
+    hrefs = page.eval_on_selector_all("article td a", "els => els.map(e => e.href)")
+    assert len(hrefs) >= 20
+    for href in [site + "/queries/", *hrefs]:  # every query page, collapsed SPARQL text aside
+        page.goto(href)
+        found = CURIE.findall(page.evaluate(_PROSE))
+        assert not found, f"{href}: raw identifiers in visible text: {found[:5]}"
     page.goto(site + "/queries/")
     links = page.locator("article a[href*='attacks-by-kind-access']")
     assert links.count() >= 1

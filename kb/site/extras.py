@@ -372,7 +372,16 @@ def _param(p: Any) -> str:
         return esc(p)
     default = getattr(p, "default", None)
     text = f"{p.name} ({getattr(p, 'type', '')}): {getattr(p, 'description', '') or ''}"
-    return esc(readable(text + (f" (default: {default})" if default not in (None, "") else "")))
+    return code_ids(text + (f" (default: {default})" if default not in (None, "") else ""))
+
+
+def code_ids(text: str) -> str:
+    """Escaped text whose CURIEs are values to type (a resource parameter): shown as code."""
+    out, last = [], 0
+    for m in CURIE.finditer(text):
+        out += [esc(text[last : m.start()]), f"<code>{esc(m.group(0))}</code>"]
+        last = m.end()
+    return "".join(out) + esc(text[last:])
 
 
 def _takes_data_dir(module: Any) -> bool:
