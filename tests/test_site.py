@@ -230,3 +230,57 @@ def test_real_data_every_record_has_a_page(tmp_path):
     nav = (tmp_path / "src" / "mkdocs.yml").read_text(encoding="utf-8")
     for tab in ("VFM", "LLM", "VLP", "VLM", "DM", "Agent", "Papers", "Gaps", "Queries"):
         assert f"- {tab}:" in nav, tab
+
+
+def test_paper_page_says_how_each_placement_was_made(mini, tmp_path):
+    """kb:Placement nodes (CONTRACTS §1) show as "placed by survey/predicted" beside the area."""
+    from kb.site.data import load
+    from kb.site.records import paper_markdown
+
+    data = tmp_path / "data"
+    shutil.copytree(mini, data)
+    ttl = data / "taxonomy.ttl"
+    ttl.write_text(
+        ttl.read_text(encoding="utf-8")
+        + "\n<https://w3id.org/lmsafety/placement/zou2023universal--llm.jailbreak-attacks>"
+        " a kb:Placement ; kb:paper paper:zou2023universal ;"
+        " kb:concept concept:llm.jailbreak-attacks ; kb:how facet:how-survey .\n"
+        "<https://w3id.org/lmsafety/placement/zou2023universal--llm.jailbreak-defenses>"
+        " a kb:Placement ; kb:paper paper:zou2023universal ;"
+        " kb:concept concept:llm.jailbreak-defenses ; kb:how facet:how-predicted ;"
+        ' kb:score "0.82"^^xsd:decimal .\n',
+        encoding="utf-8",
+    )
+    d = load(data)
+    assert d.placements[("zou2023universal", "llm.jailbreak-attacks")] == "survey"
+    page = paper_markdown(d, "zou2023universal")
+    assert "placed by survey" in page
+    assert "placed by" not in paper_markdown(load(mini), "zou2023universal")
+
+
+def test_titles_lose_bibtex_braces_and_links_use_resolvers(mini):
+    from kb.site.data import clean_title, load
+    from kb.site.records import paper_markdown
+
+    assert clean_title("Attacks on {LLM} agents") == "Attacks on LLM agents"
+    page = paper_markdown(load(mini), "zou2023universal")
+    assert "https://arxiv.org/abs/" in page
+    assert "evidence" not in page.lower()
+
+
+def test_run_results_show_metric_labels_and_setup():
+    """Reference run records (CONTRACTS §4) read as labelled metrics with their set-up."""
+    from kb.site.concepts import _metrics
+
+    record = {
+        "metrics": {"asr_base64": 1, "clean_accuracy": 0.9812},
+        "metric_labels": {"asr_base64": "attack success (base64)"},
+        "toy_target": "keyword-filter chatbot",
+        "setup": "20 prompts, seed 0",
+        "date": "2026-12-01T03:00:00Z",
+    }
+    text = html.unescape(_metrics(record))
+    assert text.startswith("attack success (base64): 1; clean accuracy: 0.9812")
+    assert "toy target keyword-filter chatbot, 20 prompts, seed 0, run 2026-12-01" in text
+    assert "asr_base64" not in text
+    assert html.unescape(_metrics({"metrics": {"asr": 0.5}})) == "asr: 0.5"

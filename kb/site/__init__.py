@@ -49,10 +49,10 @@ def generate(src_dir: Path, build_dir: Path, data_dir: Path | None, progress: Pr
         _write(docs / paper_page(pid), records.paper_markdown(d, pid))
     for did in d.datasets:
         _write(docs / dataset_page(did), records.dataset_markdown(d, did))
-    pages = records.year_pages(d)
-    for key, pids in pages.items():
+    by_year = records.year_pages(d)
+    for key, pids in by_year.items():
         _write(docs / f"papers/year-{key}.md", records.papers_year_page(d, key, pids))
-    _write(docs / "papers/index.md", records.papers_index(d, ix, pages))
+    _write(docs / "papers/index.md", records.papers_index(d, ix, by_year))
     _write(docs / "datasets/index.md", records.datasets_index(d))
     progress("gap analysis, queries and figures")
     _write(docs / "gaps.md", extras.gaps_markdown(d, data_dir))

@@ -253,7 +253,8 @@ def _metrics(record: dict[str, Any]) -> str:
     metrics = record.get("metrics")
     if not isinstance(metrics, dict):
         return ""
-    labels = record.get("metric_labels") if isinstance(record.get("metric_labels"), dict) else {}
+    given = record.get("metric_labels")
+    labels: dict[str, Any] = given if isinstance(given, dict) else {}
     nums = [(k, v) for k, v in metrics.items() if isinstance(v, (int, float)) and not isinstance(v, bool)]
     text = "; ".join(f"{labels.get(k) or k.replace('_', ' ')}: {_num(v)}" for k, v in nums[:6])
     setup = record.get("setup")
