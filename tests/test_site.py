@@ -284,3 +284,19 @@ def test_run_results_show_metric_labels_and_setup():
     assert "toy target keyword-filter chatbot, 20 prompts, seed 0, run 2026-12-01" in text
     assert "asr_base64" not in text
     assert html.unescape(_metrics({"metrics": {"asr": 0.5}})) == "asr: 0.5"
+
+
+def test_a_long_year_is_split_by_letter(mini):
+    """With a second source a year can hold a thousand papers: its page collapses by letter."""
+    from kb.site import records
+    from kb.site.data import load
+
+    d = load(mini)
+    pid = next(iter(d.papers))
+    base = d.papers[pid]
+    for i in range(records.LETTER_SPLIT + 1):
+        d.papers[f"x{i}"] = {**base, "id": f"x{i}", "title": f"{'ABZ9'[i % 4]} paper {i}"}
+    pids = sorted(x for x in d.papers if x.startswith("x"))
+    page = records.papers_year_page(d, "2024", pids)
+    assert page.count("<details") == 4
+    assert "<summary>A (51)</summary>" in page and "0–9 and others (50)" in page

@@ -220,10 +220,27 @@ def papers_year_page(d: SiteData, key: str, pids: list[str]) -> str:
             "",
             f"**{len(rows)}** papers, by title.",
             "",
-            table(["Paper", "Venue", "Family", "Links"], rows),
-            "",
+            *_by_letter(d, pids, rows),
         ]
     )
+
+
+LETTER_SPLIT = 200  # a year with more papers than this is shown in collapsed sections by letter
+
+
+def _by_letter(d: SiteData, pids: list[str], rows: list[list[str]]) -> list[str]:
+    """One table, or, for a long year, one collapsed table per initial letter of the titles."""
+    head = ["Paper", "Venue", "Family", "Links"]
+    if len(rows) <= LETTER_SPLIT:
+        return [table(head, rows), ""]
+    groups: dict[str, list[list[str]]] = {}
+    for pid, row in zip(pids, rows, strict=True):
+        first = next((ch for ch in d.papers[pid]["title"].upper() if ch.isalnum()), "#")
+        groups.setdefault(first if "A" <= first <= "Z" else "0–9 and others", []).append(row)
+    out = []
+    for letter in sorted(groups, key=lambda g: (len(g) > 1, g)):
+        out += [collapsed(f"{esc(letter)} ({len(groups[letter])})", table(head, groups[letter])), ""]
+    return out
 
 
 def papers_index(d: SiteData, ix: Index, pages: dict[str, list[str]] | None = None) -> str:
