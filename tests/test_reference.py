@@ -264,7 +264,7 @@ def test_implementations_needing_nothing_run_without_the_extra():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == [
         "jailbreak-transforms",
-        "9",
+        "16",
         "smoothllm",
         "6",
         "indirect-prompt-injection",
