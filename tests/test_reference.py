@@ -268,5 +268,5 @@ def test_implementations_needing_nothing_run_without_the_extra():
         "smoothllm",
         "6",
         "indirect-prompt-injection",
-        "12",
+        "14",
     ]
