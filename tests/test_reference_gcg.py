@@ -60,7 +60,15 @@ def test_gcg_suffix_has_no_special_tokens_and_re_encodes(early_stop_run, tok):
 
 @pytest.mark.parametrize(
     "generated, matched",
-    [([], 0), ([5], 1), ([6], 0), ([5, 6], 2), ([5, 9, 7], 2), ([5, 6, 7, 8], 4), ([1, 2, 3, 4, 5], 0)],
+    [
+        ([], 0),
+        ([5], 1),
+        ([6], 0),
+        ([5, 6], 2),
+        ([5, 9, 7], 2),
+        ([5, 6, 7, 8], 4),
+        ([1, 2, 3, 4, 5], 0),
+    ],
 )
 def test_matched_tokens_compares_only_the_positions_generated(generated, matched):
     target = torch.tensor([5, 6, 7, 8])

@@ -123,7 +123,10 @@ def build_tokenizer(texts: list[str], vocab_size: int):
 
     tok = Tokenizer(models.BPE())
     tok.pre_tokenizer = pre_tokenizers.Sequence(
-        [pre_tokenizers.Digits(individual_digits=True), pre_tokenizers.ByteLevel(add_prefix_space=False)]
+        [
+            pre_tokenizers.Digits(individual_digits=True),
+            pre_tokenizers.ByteLevel(add_prefix_space=False),
+        ]
     )
     tok.decoder = decoders.ByteLevel()
     trainer = trainers.BpeTrainer(
@@ -194,7 +197,9 @@ def train(tok, examples, steps: int, seed: int, n_positions: int):
             seq, start = rows[i]
             ids[b, : len(seq)] = torch.tensor(seq)
             labels[b, start : len(seq)] = torch.tensor(seq[start:])
-        logits = model(input_ids=ids, attention_mask=(labels != -100) | (ids != tok.pad_token_id)).logits[:, :-1]
+        logits = model(
+            input_ids=ids, attention_mask=(labels != -100) | (ids != tok.pad_token_id)
+        ).logits[:, :-1]
         loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), labels[:, 1:].reshape(-1))
         opt.zero_grad()
         loss.backward()
@@ -241,7 +246,10 @@ def main() -> None:
     tok = build_tokenizer(texts, vocab_size=768)
     longest = max(len(r[0]) for r in encode_examples(tok, examples))
     n_positions = 64 * (longest // 64 + 2)  # room for a GCG suffix and a target
-    print(f"{len(examples)} examples, vocabulary {len(tok)}, longest {longest} tokens", file=sys.stderr)
+    print(
+        f"{len(examples)} examples, vocabulary {len(tok)}, longest {longest} tokens",
+        file=sys.stderr,
+    )
     model = train(tok, examples, args.steps, args.seed, n_positions)
     end = tok.convert_tokens_to_ids("<|end|>")
     model.generation_config = GenerationConfig(
