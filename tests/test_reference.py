@@ -172,10 +172,24 @@ def test_cli_runs_one_with_params_as_json():
 def test_cli_table_output_shows_metrics():
     result = CliRunner().invoke(main, ["run", "indirect-prompt-injection"])
     assert result.exit_code == 0, result.output
-    assert result.output.startswith("indirect-prompt-injection: Indirect prompt injection")
-    rows = dict(line.split(None, 1) for line in result.output.splitlines()[4:])
-    assert rows["detection_true_positive_rate"] == "1"
-    assert rows["detection_false_positive_rate"] == "0"
+    lines = result.output.splitlines()
+    assert lines[0].startswith("indirect-prompt-injection: Indirect prompt injection")
+    # toy-target results say so before any number
+    assert lines[2] == "setup: rule-based stand-in (InstructionFollowingToy), not a language model"
+    assert lines[3].startswith("TOY TARGET: a stand-in, not a real model")
+    rows = {line.split(None, 1)[0]: line.split(None, 2)[1:] for line in lines[6:]}
+    assert rows["detection_true_positive_rate"] == [
+        "1",
+        "Known-answer detection, true-positive rate",
+    ]
+    assert rows["detection_false_positive_rate"][0] == "0"
+
+
+def test_cli_table_of_a_real_model_has_no_toy_label():
+    result = CliRunner().invoke(main, ["run", "fgsm", "--param", "epochs=1"])
+    assert result.exit_code == 0, result.output
+    assert "TOY TARGET" not in result.output
+    assert "setup: SmallCNN (~40k parameters) trained on scikit-learn's 8x8 digits" in result.output
 
 
 def test_run_all_writes_records_atomically_and_load_results_reads_them(tmp_path):
@@ -195,6 +209,10 @@ def test_run_all_writes_records_atomically_and_load_results_reads_them(tmp_path)
     loaded = reference.load_results(tmp_path)
     assert [r["name"] for r in loaded] == names
     rec = loaded[0]
+    assert rec["toy_target"] is True and rec["setup"].startswith("rule-based stand-in")
+    assert set(rec["metric_labels"]) == set(rec["metrics"])
+    assert rec["metric_labels"]["asr_base64"] == "ASR, base64"
+    assert index[0]["toy_target"] is True and index[0]["setup"] == rec["setup"]
     assert set(rec) >= {
         "metrics",
         "params",

@@ -17,6 +17,8 @@ import urllib.request
 from collections.abc import Callable
 from typing import Any
 
+from kb.reference.base import ReferenceInputError
+
 Target = Callable[[str], str]
 
 # Phrases that open or mark a refusal, in the spirit of the keyword judge used by GCG and SmoothLLM.
@@ -96,7 +98,9 @@ def make_target(spec: str, toy: Target, max_new_tokens: int = 128) -> Target:
         return hf_target(name, max_new_tokens)
     if kind == "openai" and name:
         return openai_target(name, max_new_tokens)
-    raise ValueError(f"target {spec!r}: use 'toy', 'hf:<model name or path>' or 'openai:<model>'")
+    raise ReferenceInputError(
+        f"target {spec!r}: use 'toy', 'hf:<model name or path>' or 'openai:<model>'"
+    )
 
 
 def hf_target(name: str, max_new_tokens: int = 128) -> Target:
@@ -104,8 +108,14 @@ def hf_target(name: str, max_new_tokens: int = 128) -> Target:
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    tok = AutoTokenizer.from_pretrained(name)
-    model = AutoModelForCausalLM.from_pretrained(name)
+    try:
+        tok = AutoTokenizer.from_pretrained(name)
+        model = AutoModelForCausalLM.from_pretrained(name)
+    except OSError as exc:
+        raise ReferenceInputError(
+            f"target hf:{name}: {str(exc).splitlines()[0]} (give a local folder, or a Hugging Face "
+            "name already in the cache)"
+        ) from None
     model.eval()
 
     def generate(prompt: str) -> str:

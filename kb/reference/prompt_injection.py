@@ -39,6 +39,19 @@ META = Implementation(
         "encoding; known-answer detection flags injected data and passes clean data"
     ),
     needs=(),
+    setup="target {value}",
+    toy=(
+        "target",
+        "toy",
+        "rule-based stand-in (InstructionFollowingToy), not a language model",
+    ),
+    metric_labels=(
+        ("asr_none_via_*", "ASR undefended, injected via {rest}"),
+        ("asr_*", "ASR, spotlighting: {rest}"),
+        ("clean_task_accuracy_*", "Clean-task accuracy, spotlighting: {rest}"),
+        ("detection_true_positive_rate", "Known-answer detection, true-positive rate"),
+        ("detection_false_positive_rate", "Known-answer detection, false-positive rate"),
+    ),
 )
 
 DOCUMENTS = (
