@@ -57,9 +57,42 @@ def test_metadata_matches_the_run_signature(meta):
     for pid in meta.paper_ids:
         assert valid_id("paper", pid), pid
     # `needs` names what run() imports with its default parameters (kb build checks for them)
-    src = inspect.getsource(module)
-    for need in meta.needs:
-        assert f"import {need}" in src or f"from {need}" in src or "_digits" in src, need
+    missing = set(meta.needs) - imported_modules(meta.module)
+    assert not missing, f"{meta.name} needs {missing} but neither it nor its helpers import them"
+
+
+def imported_modules(module: str, seen: set[str] | None = None) -> set[str]:
+    """Top-level names a module imports anywhere, following its kb.reference helpers."""
+    import ast
+    import importlib
+
+    seen = set() if seen is None else seen
+    seen.add(module)
+    tree = ast.parse(inspect.getsource(importlib.import_module(module)))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found = [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            found = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
+        else:
+            continue
+        for name in found:
+            names.add(name.split(".")[0])
+            if name.startswith("kb.reference.") and name not in seen:
+                try:
+                    importlib.import_module(name)
+                except ImportError:
+                    continue  # `from kb.reference.x import f`: f is not a module
+                names |= imported_modules(name, seen)
+    return names
+
+
+def test_the_needs_check_reads_helpers_and_misses_what_is_not_imported():
+    assert {"torch", "sklearn", "numpy"} <= imported_modules("kb.reference.fgsm")  # via _digits
+    assert {"torch", "transformers"} <= imported_modules("kb.reference.gcg")
+    assert "scipy" not in imported_modules("kb.reference.fgsm")
+    assert "sklearn" not in imported_modules("kb.reference.gcg")
 
 
 @pytest.fixture(scope="module")
