@@ -309,7 +309,7 @@ def test_hf_target_decodes_the_models_greedy_continuation(saved_tiny_hf_model):
         logits = lm(ids).logits[0, -1]
     first = tok.decode([int(logits.argmax())], skip_special_tokens=True)
     answer = generate(prompt)
-    assert answer.split()[0] == first.strip() if first.strip() else True
+    assert answer.startswith(first.strip())  # its first word is the argmax token
     assert answer == generate(prompt)  # greedy: the same answer every time
 
 
