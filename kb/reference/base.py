@@ -142,6 +142,7 @@ class Implementation:
 # Abbreviations in metric keys, spelt out once for every implementation's labels
 ABBREVIATIONS = {
     "asr": "attack success rate",
+    "n": "number of",
     "auc": "AUC",
     "l2": "L2",
     "macs": "MACs",
