@@ -164,3 +164,28 @@ def test_internal_errors_are_not_reported_as_input_errors(monkeypatch):
 def test_bad_values_found_inside_run_are_input_errors():
     with pytest.raises(reference.ReferenceInputError, match="smoothllm: perturbation must be"):
         reference.run("smoothllm", params={"perturbation": "shuffle"})
+
+
+def test_the_documented_library_call_runs(tok):
+    # docs/reference.md shows this call; keep the two in step
+    lm = transformers.AutoModelForCausalLM.from_pretrained(TINY_LM).eval()
+    for p in lm.parameters():
+        p.requires_grad_(False)
+    before, after, target = gcg.hf_problem(tok, REQUEST, "Sure, here is how to do that.")
+    allowed = gcg.allowed_tokens(tok, lm.get_input_embeddings().num_embeddings)
+    best_ids, losses, initial = gcg.gcg(
+        lm,
+        before,
+        after,
+        target,
+        gcg.initial_suffix(tok, 5, allowed),
+        steps=2,
+        topk=8,
+        batch=12,
+        generator=torch.Generator().manual_seed(0),
+        allowed=allowed,
+        keep=gcg.reencodes(tok),
+        chunk=4,
+    )
+    assert len(losses) == 2 and all(0 <= v < 50 for v in [initial, *losses])
+    assert tok(tok.decode(best_ids), add_special_tokens=False).input_ids == best_ids.tolist()
