@@ -33,7 +33,8 @@ def store() -> ox.Store:
 
 @pytest.fixture(scope="module")
 def server():
-    limits = Limits(timeout=2.0, max_rows=100_000, max_body=8192, workers=2)
+    # flag_for=0: tests share one client address; a stopped query must not route the rest slow
+    limits = Limits(timeout=2.0, max_rows=100_000, max_body=8192, workers=2, flag_for=0.0)
     srv = make_server(Source(taxonomy_path()), "127.0.0.1", 0, limits, quiet=True)
     thread = threading.Thread(target=srv.serve_forever, daemon=True)
     thread.start()
