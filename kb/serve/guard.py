@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -62,6 +63,8 @@ class Refused(Exception):
 class Inspection:
     form: str | None  # SELECT, CONSTRUCT, DESCRIBE, ASK, an update keyword, or None if unknown
     keywords: frozenset[str]  # every bare keyword, upper-cased
+    depth: int = 0  # deepest nesting of { ( [
+    key: str = ""  # the same for the same query however spaced or commented
 
 
 def keywords(text: str) -> list[str]:
@@ -70,37 +73,42 @@ def keywords(text: str) -> list[str]:
 
 
 def inspect(text: str) -> Inspection:
-    """The query form and the set of keywords of a SPARQL text."""
-    words = keywords(text)
+    """The query form, keywords, nesting depth and a key of a SPARQL text, in one scan."""
+    words: list[str] = []
+    canon: list[str] = []
+    depth = deepest = 0
+    for kind, tok, _, _ in tokens(text):
+        if kind == "comment":
+            continue
+        canon.append(tok)
+        if kind == "word":
+            words.append(tok.upper())
+        elif kind == "other":
+            if tok in OPENERS:
+                depth += 1
+                deepest = max(deepest, depth)
+            elif tok in CLOSERS:
+                depth = max(0, depth - 1)
     form = next((w for w in words if w not in PROLOGUE), None)
-    return Inspection(form=form, keywords=frozenset(words))
+    key = hashlib.sha1(" ".join(canon).encode()).hexdigest()
+    return Inspection(form=form, keywords=frozenset(words), depth=deepest, key=key)
 
 
 def nesting(text: str) -> int:
     """The deepest nesting of braces, parentheses and brackets outside strings and IRIs."""
-    depth = deepest = 0
-    for kind, tok, _, _ in tokens(text):
-        if kind != "other":
-            continue
-        if tok in OPENERS:
-            depth += 1
-            deepest = max(deepest, depth)
-        elif tok in CLOSERS:
-            depth = max(0, depth - 1)
-    return deepest
+    return inspect(text).depth
 
 
 def check_query(text: str, max_depth: int = 64) -> Inspection:
     """Raise Refused for an update, a federated (SERVICE) query or one nested deeper than
     max_depth (the engine's parser recurses per level and would overflow its stack); else
     return the inspection."""
-    depth = nesting(text)
-    if depth > max_depth:
+    found = inspect(text)
+    if found.depth > max_depth:
         raise Refused(
-            f"query nested {depth} levels deep: at most {max_depth} levels of {{ ( [ are "
+            f"query nested {found.depth} levels deep: at most {max_depth} levels of {{ ( [ are "
             "allowed; flatten the query"
         )
-    found = inspect(text)
     if found.form in UPDATE_FORMS:
         raise Refused(
             f"SPARQL Update ({found.form}) is not allowed: this endpoint is read-only; "

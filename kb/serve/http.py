@@ -264,7 +264,7 @@ class Handler(BaseHTTPRequestHandler):
         if len(query.encode()) > self.server.limits.max_body:
             return self._too_large()
         try:
-            check_query(query, self.server.limits.max_depth)
+            found = check_query(query, self.server.limits.max_depth)
         except Refused as exc:
             return text_reply(400, str(exc))
         fmt = (params.get("format") or params.get("output") or [None])[0]
@@ -275,7 +275,7 @@ class Handler(BaseHTTPRequestHandler):
             default_graphs=tuple(params.get("default-graph-uri", [])),
             named_graphs=tuple(params.get("named-graph-uri", [])),
         )
-        return self.server.pool.run(req, self.client_address[0])
+        return self.server.pool.run(req, self.client_address[0], found.key)
 
 
 def render_page(template: str, examples: list[dict], limits: Limits) -> bytes:

@@ -7,7 +7,6 @@ for ever. A process can be killed; the pool then starts a fresh one in the backg
 
 from __future__ import annotations
 
-import hashlib
 import multiprocessing as mp
 import os
 import queue
@@ -203,12 +202,14 @@ class _Worker:
             pass
 
 
+SPARES = 2  # ready workers held back for the normal lane
+
+
 def query_key(text: str) -> str:
     """The same query however it is spaced or commented (to remember which ones run long)."""
-    from kb.serve.guard import tokens
+    from kb.serve.guard import inspect
 
-    canon = " ".join(tok for kind, tok, _, _ in tokens(text) if kind != "comment")
-    return hashlib.sha1(canon.encode()).hexdigest()
+    return inspect(text).key
 
 
 class WorkerPool:
@@ -230,7 +231,12 @@ class WorkerPool:
         # forkserver: never fork the threaded HTTP process itself
         method = "forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn"
         self._ctx = mp.get_context(method)
+        if method == "forkserver":  # workers fork with the engine imported: they start in ~0.2 s
+            self._ctx.set_forkserver_preload(["kb.serve.worker"])
         self._idle: queue.Queue[_Worker] = queue.Queue()
+        # started workers kept ready: one takes the place of a worker that leaves the normal lane
+        # at once, instead of the lane running short while a fresh process loads the graph
+        self._spares: queue.Queue[_Worker] = queue.Queue()
         self._slow_idle: list[_Worker] = []
         self._slow_busy = 0
         self._waiting = 0
@@ -240,8 +246,10 @@ class WorkerPool:
         self._all: set[_Worker] = set()
         self._lock = threading.Lock()
         self.killed = 0
-        for w in [self._new() for _ in range(self.size)]:
+        for w in [self._new() for _ in range(self.size + SPARES)]:
             self._await_ready(w, startup=True)
+        for _ in range(SPARES):
+            self._spares.put(self._idle.get())
 
     def _new(self) -> _Worker:
         w = _Worker(self._ctx, self.source, self.limits, self.prefixes)
@@ -270,9 +278,20 @@ class WorkerPool:
             self._all.discard(w)
         w.kill()
 
+    def _await_spare(self, w: _Worker) -> None:
+        if self._ready(w) == "ready":
+            self._spares.put(w)
+        else:
+            self._drop(w)
+
     def _spawn_normal(self) -> None:
-        fresh = self._new()
-        threading.Thread(target=self._await_ready, args=(fresh,), daemon=True).start()
+        """Fill the place of a worker that left the normal lane: a spare now, a new spare later."""
+        try:
+            self._idle.put(self._spares.get_nowait())
+            target = self._await_spare
+        except queue.Empty:
+            target = self._await_ready
+        threading.Thread(target=target, args=(self._new(),), daemon=True).start()
 
     def _replace(self, w: _Worker) -> None:
         self._drop(w)
@@ -334,7 +353,7 @@ class WorkerPool:
 
     # running -------------------------------------------------------------------------------
 
-    def run(self, req: Request, client: str = "") -> Reply:
+    def run(self, req: Request, client: str = "", key: str | None = None) -> Reply:
         """Answer a request: 429 over the client's share, 503 + Retry-After when saturated."""
         with self._lock:
             if self._in_progress[client] >= self.limits.per_client:
@@ -347,7 +366,7 @@ class WorkerPool:
                 return reply
             self._in_progress[client] += 1
         try:
-            key = query_key(req.query)
+            key = key or query_key(req.query)
             if self._goes_slow(key, client):
                 return self._run_slow(req, client)
             return self._run_normal(req, client, key)
@@ -388,6 +407,9 @@ class WorkerPool:
         w = self._take_normal()
         if w is None:
             return busy_reply("server busy: every query worker is taken; retry shortly", 1)
+        if self._goes_slow(key, client):  # learnt while it waited (the same query ran long)
+            self._idle.put(w)
+            return self._run_slow(req, client)
         started = time.monotonic()
         try:
             w.conn.send(req)
