@@ -267,7 +267,7 @@ class Handler(BaseHTTPRequestHandler):
             found = check_query(query, self.server.limits.max_depth)
         except Refused as exc:
             return text_reply(400, str(exc))
-        fmt = (params.get("format") or params.get("output") or [None])[0]
+        fmt = (params.get("format") or params.get("output") or [""])[0]
         req = Request(
             query=query,
             accept=self.headers.get("Accept"),

@@ -20,7 +20,7 @@ class Limits:
     slow_after: float = 0.5  # seconds in a worker before a query moves to the slow lane
     slow_lane: int = 2  # queries that ran long which may run at once (niced processes)
     queue: int = 64  # requests waiting for a worker; more are answered 503 at once
-    queue_wait: float = 5.0  # seconds a request may wait for a worker before 503
+    queue_wait: float = 10.0  # seconds a request may wait for a worker before 503
     per_client: int = 8  # requests in progress per client address; more get 429
     flag_for: float = 60.0  # seconds a client whose query was stopped goes to the slow lane
     header_timeout: float = 10.0  # seconds to send request line, headers and body (idle too)

@@ -128,7 +128,7 @@ def _capped(
 ) -> tuple[list, bool]:
     """Read up to max_rows items, checking the deadline and the answer's size per row; return
     (items, truncated). TooLarge once the values read add up to more than max_bytes."""
-    out = []
+    out: list = []
     size = 0
     it: Iterator = iter(items)
     for item in it:
@@ -242,7 +242,7 @@ def serialise(
     else:
         triples, truncated = _capped(result, max_rows, deadline, max_bytes)
         used = prefixes if fmt == "turtle" else None
-        body = ox.serialize(triples, format=RDF_FORMAT[fmt], prefixes=used)
+        body = ox.serialize(triples, format=RDF_FORMAT[fmt], prefixes=used) or b""
     if max_bytes is not None and len(body) > max_bytes:
         raise TooLarge()
     return body, truncated

@@ -152,6 +152,7 @@ def cap_memory(extra: int) -> None:
     """
     import resource
 
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # an abort at the cap must not dump its heap
     used = _data_size()
     if used is None:
         return
