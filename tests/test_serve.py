@@ -384,8 +384,9 @@ def test_response_cap(store):
 
 
 def test_long_queries_move_to_the_slow_lane_and_normal_ones_stay_served(store):
-    # one normal worker: before the slow lane, a long query held it and every other query waited
-    srv = make(Limits(timeout=3.0, workers=1, slow_lane=1, slow_after=0.3, queue_wait=1.0))
+    # one normal worker: before the slow lane, a long query held it for the whole time limit and
+    # every other query waited until it was killed (here: longer than the wait allowed, so 503)
+    srv = make(Limits(timeout=8.0, workers=1, slow_lane=1, slow_after=0.3, queue_wait=5.0))
     try:
         heavy = threading.Thread(target=call, args=(srv, FOREVER))
         heavy.start()

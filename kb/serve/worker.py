@@ -181,6 +181,9 @@ def _worker_main(conn, source: Source, limits: Limits, prefixes) -> None:
         )
 
 
+_CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
 class _Worker:
     def __init__(self, ctx, source: Source, limits: Limits, prefixes) -> None:
         self.conn, child = ctx.Pipe()
@@ -194,6 +197,15 @@ class _Worker:
         self.proc.kill()
         self.proc.join(5)
         self.conn.close()
+
+    def cpu_seconds(self) -> float:
+        """CPU time the process has used (user + system) from /proc; wall time where unknown."""
+        try:
+            with open(f"/proc/{self.proc.pid}/stat", "rb") as fh:
+                fields = fh.read().rsplit(b")", 1)[1].split()
+            return (int(fields[11]) + int(fields[12])) / _CLOCK_TICKS
+        except (OSError, IndexError, ValueError):
+            return time.monotonic()
 
     def renice(self) -> None:
         """Lowest CPU priority: a long query may use idle cores but never delays the normal lane."""
@@ -413,8 +425,17 @@ class WorkerPool:
             return self._run_slow(req, client)
         started = time.monotonic()
         try:
+            cpu0 = w.cpu_seconds()
             w.conn.send(req)
-            if w.conn.poll(self.limits.slow_after):
+            # "ran long" is CPU time spent on the query, not time waited: on a busy machine an
+            # ordinary query may wait for a core, and must not be taken for a heavy one
+            while not w.conn.poll(self.limits.slow_after / 5):
+                if (
+                    w.cpu_seconds() - cpu0 >= self.limits.slow_after
+                    or time.monotonic() - started >= self.timeout
+                ):
+                    break
+            else:
                 reply = w.conn.recv()
                 self._idle.put(w)
                 return reply
