@@ -424,34 +424,42 @@ class WorkerPool:
             self._idle.put(w)
             return self._run_slow(req, client)
         started = time.monotonic()
+        slot = False
         try:
             cpu0 = w.cpu_seconds()
             w.conn.send(req)
-            # "ran long" is CPU time spent on the query, not time waited: on a busy machine an
-            # ordinary query may wait for a core, and must not be taken for a heavy one
-            while not w.conn.poll(self.limits.slow_after / 5):
-                if (
-                    w.cpu_seconds() - cpu0 >= self.limits.slow_after
-                    or time.monotonic() - started >= self.timeout
-                ):
+            # After slow_after seconds a query moves to the slow lane if it has room. If not, it
+            # stays while it has used less than slow_after of CPU (on a busy machine an ordinary
+            # query may wait for a core: it must not be stopped as a heavy one), then is stopped.
+            waited = w.conn.poll(self.limits.slow_after)
+            while not waited:
+                slot = self._claim_slow()
+                if slot or w.cpu_seconds() - cpu0 >= self.limits.slow_after:
                     break
-            else:
+                if time.monotonic() - started >= self.timeout:
+                    break
+                waited = w.conn.poll(self.limits.slow_after / 5)
+            if waited:
                 reply = w.conn.recv()
                 self._idle.put(w)
                 return reply
         except (EOFError, OSError):
+            if slot:
+                self._release_slow(None)
             self._replace(w)
             return self._died(w, client)
-        # still running: off to the slow lane, and a fresh process takes its place here
-        self._remember_slow(key)
-        if not self._claim_slow():
+        if not slot:  # a heavy query (or past the time limit), and no room for it
             self._replace(w)
             self._flag(client)
+            self._remember_slow(key)
+            if time.monotonic() - started >= self.timeout:
+                return text_reply(503, f"query exceeded the time limit of {self.timeout:g} s; narrow it")
             return self._lane_full()
+        # off to the slow lane; a ready spare takes its place here
         w.renice()
         self._spawn_normal()
         left = self.timeout - (time.monotonic() - started)
-        return self._finish_slow(w, client, left)
+        return self._finish_slow(w, client, left, key, cpu0)
 
     def _run_slow(self, req: Request, client: str) -> Reply:
         if not self._claim_slow():
@@ -473,19 +481,29 @@ class WorkerPool:
             return self._died(w, client)
         return self._finish_slow(w, client, self.timeout)
 
-    def _finish_slow(self, w: _Worker, client: str, left: float) -> Reply:
+    def _finish_slow(
+        self, w: _Worker, client: str, left: float, key: str | None = None, cpu0: float = 0.0
+    ) -> Reply:
         try:
             # grace beyond the worker's own deadline check, which only runs between rows
             if w.conn.poll(max(0.0, left) + 1.0):
                 reply = w.conn.recv()
                 if reply.status == 503:
                     self._flag(client)
+                # remembered only if it really is heavy, not an ordinary query that waited for a
+                # core on a busy machine (every client sends those)
+                if key and (reply.status == 503 or w.cpu_seconds() - cpu0 >= self.limits.slow_after):
+                    self._remember_slow(key)
                 self._release_slow(w)
                 return reply
         except (EOFError, OSError):
+            if key:
+                self._remember_slow(key)
             self._drop(w)
             self._release_slow(None)
             return self._died(w, client)
+        if key:
+            self._remember_slow(key)
         self._drop(w)
         self.killed += 1
         self._release_slow(None)
