@@ -122,6 +122,9 @@ def sample_memory(pid: int, stop: threading.Event, peak: list[int]) -> None:
         peak[0] = max(peak[0], tree_rss(pid))
 
 
+why: Counter = Counter()  # the opening of each error answer, for the summary
+
+
 def client(
     port: int,
     queries: list[tuple[str, bytes]],
@@ -156,8 +159,10 @@ def client(
                 },
             )
             resp = conn.getresponse()
-            resp.read()
+            text = resp.read()
             status = resp.status
+            if status != 200:
+                why[text[:60].decode("utf-8", "replace").strip()] += 1
             if polite and status in (429, 503):
                 retry = float(resp.headers.get("Retry-After") or 0)
             if resp.will_close:
@@ -259,6 +264,7 @@ def main() -> None:
         "heavy_clients": args.heavy,
         "heavy_requests": len(heavy_rows),
         "heavy_status": dict(heavy_status),
+        "error_reasons": dict(why.most_common(8)),
         "rss_idle_mb": idle_rss / 2**20,
         "rss_peak_mb": peak[0] / 2**20,
         "load_average": os.getloadavg(),
@@ -304,6 +310,8 @@ def main() -> None:
     tmp.write_text(json.dumps(summary, indent=1))
     os.replace(tmp, args.json)
     print(md)
+    for reason, n in why.most_common(8):
+        print(f"  {n} × {reason}", file=sys.stderr)
     sys.exit(1 if errors else 0)
 
 

@@ -49,7 +49,7 @@ from kb.graph import taxonomy_path
 )
 @click.option(
     "--max-memory",
-    default=512,
+    default=256,
     show_default=True,
     type=click.IntRange(16),
     help="MB of memory a query may take in its process (enforced by the OS).",

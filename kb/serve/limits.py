@@ -15,7 +15,7 @@ class Limits:
     max_rows: int = 10_000  # result rows (or triples) per answer; more are cut off
     max_body: int = 64 * 1024  # bytes of query text, in a body or a URL
     workers: int = 2  # query processes of the normal lane
-    max_memory: int = 512 * MB  # heap a worker may add to the loaded graph (RLIMIT_DATA)
+    max_memory: int = 256 * MB  # heap a worker may add to the loaded graph (RLIMIT_DATA)
     max_response: int = 16 * MB  # bytes of one answer
     slow_after: float = 0.5  # seconds in a worker before a query moves to the slow lane
     slow_lane: int = 2  # queries that ran long which may run at once (niced processes)
@@ -28,5 +28,5 @@ class Limits:
     max_depth: int = 64  # nesting of { ( [ in a query
 
     def memory_cap(self) -> int:
-        """The most memory the query processes may take together (normal and slow lane)."""
-        return (self.workers + self.slow_lane) * self.max_memory
+        """The most memory queries may take together (normal lane, slow lane and probation)."""
+        return (self.workers + 2 * self.slow_lane) * self.max_memory

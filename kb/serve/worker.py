@@ -252,6 +252,7 @@ class WorkerPool:
         self._spares: queue.Queue[_Worker] = queue.Queue()
         self._slow_idle: list[_Worker] = []
         self._slow_busy = 0
+        self._probation_busy = 0  # long queries waiting on probation while the slow lane is full
         self._waiting = 0
         self._in_progress: Counter[str] = Counter()
         self._flagged: dict[str, float] = {}
@@ -348,9 +349,12 @@ class WorkerPool:
             self._drop(w)
         return True
 
-    def _release_slow(self, w: _Worker | None) -> None:
+    def _release_slow(self, w: _Worker | None, probation: bool = False) -> None:
         with self._lock:
-            self._slow_busy -= 1
+            if probation:
+                self._probation_busy -= 1
+            else:
+                self._slow_busy -= 1
             if w is not None and self._slow_busy + len(self._slow_idle) < self.limits.slow_lane:
                 self._slow_idle.append(w)
                 w = None
@@ -424,42 +428,59 @@ class WorkerPool:
             self._idle.put(w)
             return self._run_slow(req, client)
         started = time.monotonic()
-        slot = False
         try:
             cpu0 = w.cpu_seconds()
             w.conn.send(req)
-            # After slow_after seconds a query moves to the slow lane if it has room. If not, it
-            # stays while it has used less than slow_after of CPU (on a busy machine an ordinary
-            # query may wait for a core: it must not be stopped as a heavy one), then is stopped.
-            waited = w.conn.poll(self.limits.slow_after)
-            while not waited:
-                slot = self._claim_slow()
-                if slot or w.cpu_seconds() - cpu0 >= self.limits.slow_after:
-                    break
-                if time.monotonic() - started >= self.timeout:
-                    break
-                waited = w.conn.poll(self.limits.slow_after / 5)
-            if waited:
+            if w.conn.poll(self.limits.slow_after):
                 reply = w.conn.recv()
                 self._idle.put(w)
                 return reply
         except (EOFError, OSError):
-            if slot:
-                self._release_slow(None)
             self._replace(w)
             return self._died(w, client)
-        if not slot:  # a heavy query (or past the time limit), and no room for it
+        # Still running: it leaves the normal lane (reniced; a ready spare takes its place).
+        if self._claim_slow():
+            w.renice()
+            self._spawn_normal()
+            return self._finish_slow(w, client, self.timeout - (time.monotonic() - started), key, cpu0)
+        if not self._claim_probation():
             self._replace(w)
             self._flag(client)
-            self._remember_slow(key)
-            if time.monotonic() - started >= self.timeout:
-                return text_reply(503, f"query exceeded the time limit of {self.timeout:g} s; narrow it")
             return self._lane_full()
-        # off to the slow lane; a ready spare takes its place here
         w.renice()
         self._spawn_normal()
-        left = self.timeout - (time.monotonic() - started)
-        return self._finish_slow(w, client, left, key, cpu0)
+        return self._probation(w, client, key, cpu0, started)
+
+    def _claim_probation(self) -> bool:
+        with self._lock:
+            if self._probation_busy >= self.limits.slow_lane:
+                return False
+            self._probation_busy += 1
+            return True
+
+    def _probation(self, w: _Worker, client: str, key: str, cpu0: float, started: float) -> Reply:
+        """The slow lane is full: let the query finish at low priority while it has used less than
+        slow_after of CPU (on a busy machine an ordinary query may have waited for a core and must
+        not be stopped as a heavy one); a query that uses more is stopped."""
+        try:
+            while time.monotonic() - started < self.timeout:
+                if w.conn.poll(self.limits.slow_after / 5):
+                    reply = w.conn.recv()
+                    self._release_slow(w, probation=True)
+                    return reply
+                if w.cpu_seconds() - cpu0 >= self.limits.slow_after:
+                    break
+        except (EOFError, OSError):
+            self._drop(w)
+            self._release_slow(None, probation=True)
+            self._remember_slow(key)
+            return self._died(w, client)
+        self._drop(w)
+        self.killed += 1
+        self._release_slow(None, probation=True)
+        self._flag(client)
+        self._remember_slow(key)
+        return self._lane_full()
 
     def _run_slow(self, req: Request, client: str) -> Reply:
         if not self._claim_slow():
