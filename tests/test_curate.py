@@ -21,6 +21,7 @@ from kb.graph import parse_turtle
 from kb.vocab import PAPER
 
 MINI = Path(__file__).parent / "data" / "mini"
+KB = str(Path(sys.executable).with_name("kb"))  # the entry point of this environment
 ENTRY = "@misc{{x, title={{{title}}}, author={{Doe, Jane}}, year={{2024}}}}"
 
 
@@ -48,7 +49,7 @@ def has_paper(data: Path, key: str) -> tuple[bool, bool]:
 def test_add_killed_at_any_step_leaves_all_old_or_all_new(mini, step):
     before = digest(mini)
     proc = subprocess.run(
-        [sys.executable, "-c", "from kb.cli import main; main()", "add", "--concept", "llm", "--data", str(mini)],
+        [KB, "add", "--concept", "llm.jailbreak-attacks", "--data", str(mini)],
         input=ENTRY.format(title="Killed Halfway Paper"),
         capture_output=True,
         text=True,
@@ -64,7 +65,7 @@ def test_add_killed_at_any_step_leaves_all_old_or_all_new(mini, step):
     assert result.exit_code in (0, 1) and "bib-paper" not in result.output
     # and the data takes the next paper
     again = CliRunner().invoke(
-        main, ["add", "--concept", "llm", "--data", str(mini)], input=ENTRY.format(title="Next One")
+        main, ["add", "--concept", "llm.jailbreak-attacks", "--data", str(mini)], input=ENTRY.format(title="Next One")
     )
     assert again.exit_code == 0, again.output
     assert run_checks(mini, skip=frozenset({"implementations"})) == []
@@ -74,7 +75,7 @@ def test_add_and_fmt_keep_the_file_mode(mini):
     for name in ("taxonomy.ttl", "references.bib"):
         os.chmod(mini / name, 0o640)
     result = CliRunner().invoke(
-        main, ["add", "--concept", "llm", "--data", str(mini)], input=ENTRY.format(title="Mode Paper")
+        main, ["add", "--concept", "llm.jailbreak-attacks", "--data", str(mini)], input=ENTRY.format(title="Mode Paper")
     )
     assert result.exit_code == 0, result.output
     bib = mini / "references.bib"
@@ -94,7 +95,7 @@ def test_add_and_fmt_keep_the_file_mode(mini):
 )
 def test_add_bad_input_is_one_line(mini, entry, expected):
     before = digest(mini)
-    result = CliRunner().invoke(main, ["add", "--concept", "llm", "--data", str(mini)], input=entry)
+    result = CliRunner().invoke(main, ["add", "--concept", "llm.jailbreak-attacks", "--data", str(mini)], input=entry)
     assert result.exit_code == 1
     lines = result.output.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("Error: ") and expected in lines[0], result.output
@@ -115,7 +116,7 @@ def test_check_on_a_broken_bib_prints_only_our_line(mini):
     bib = mini / "references.bib"
     bib.write_text(bib.read_text() + "\n@article{broken2020x,\n  title = {unbalanced\n")
     proc = subprocess.run(
-        [sys.executable, "-c", "from kb.cli import main; main()", "check", "--quiet", "--data", str(mini)],
+        [KB, "check", "--quiet", "--data", str(mini)],
         capture_output=True,
         text=True,
     )
