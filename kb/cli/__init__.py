@@ -15,6 +15,7 @@ from kb import __version__
 # command name -> "module:attribute" of its click command, relative to kb.cli
 COMMANDS = {
     "check": "data:check",
+    "classify": "classify:classify",
     "fmt": "data:fmt",
     "stats": "data:stats",
     "add": "data:add",

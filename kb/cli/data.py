@@ -86,15 +86,38 @@ def stats(data_dir: Path | None, fmt: str) -> None:
 
 @click.command()
 @click.argument("bibfile", type=click.File("rb"), default="-")
-@click.option("--concept", "concepts", multiple=True, required=True,
-              help="Concept ID the paper belongs to (repeatable), e.g. llm.jailbreak-attacks.white-box.")
+@click.option("--concept", "concepts", multiple=True,
+              help="Concept ID the paper belongs to (repeatable), e.g. llm.jailbreak-attacks.white-box; "
+              "without it, `kb classify` proposes placements and asks.")
+@click.option("--accept-top", is_flag=True, help="Without --concept: take the classifier's top placement, no question.")
 @data_dir_option
-def add(bibfile, concepts: tuple[str, ...], data_dir: Path | None) -> None:
+def add(bibfile, concepts: tuple[str, ...], accept_top: bool, data_dir: Path | None) -> None:
     """Add one paper from a BibTeX entry (file or stdin) to the graph and the bib file."""
     from kb.curate import add_paper, recover_data
 
     _recovered(recover_data(data_dir))
     name = getattr(bibfile, "name", "-")
     name = "<stdin>" if name in ("-", "<stdin>") or not isinstance(name, str) else name
-    pid = add_paper(_utf8(bibfile.read(), name), list(concepts), data_dir, source_name=name)
+    text = _utf8(bibfile.read(), name)
+    chosen = list(concepts) or _proposed(text, accept_top, name == "<stdin>", data_dir)
+    pid = add_paper(text, chosen, data_dir, source_name=name)
     click.echo(f"added paper:{pid}; review with `git diff data/ references.bib` and run `kb check`")
+
+
+def _proposed(text: str, accept_top: bool, from_stdin: bool, data_dir: Path | None) -> list[str]:
+    """The placements the classifier proposes, taken at once (--accept-top) or chosen by number."""
+    from kb.classify.propose import accept_top as top_choice
+    from kb.classify.propose import proposals
+
+    choices = proposals(text, data_dir)
+    if accept_top:
+        return top_choice(choices)
+    if from_stdin:
+        raise click.UsageError("the entry came on stdin, so there is no one to ask: pass --concept ID or --accept-top")
+    for n, c in enumerate(choices, 1):
+        click.echo(f"{n:>2}. {c['label']}  ({c['score']:.2f})")
+    picked = click.prompt("Place it under which (numbers, comma-separated)", default="1")
+    try:
+        return [cid for n in picked.split(",") for cid in choices[int(n) - 1]["concepts"]]
+    except (ValueError, IndexError):
+        raise click.UsageError(f"'{picked}': give numbers between 1 and {len(choices)}") from None
