@@ -76,11 +76,14 @@ def inspect(text: str) -> Inspection:
     """The query form, keywords, nesting depth and a key of a SPARQL text, in one scan."""
     words: list[str] = []
     canon: list[str] = []
-    depth = deepest = 0
+    depth = deepest = nots = 0
     for kind, tok, _, _ in tokens(text):
         if kind == "comment":
             continue
         canon.append(tok)
+        # a run of `!` nests too: the parser recurses once per negation (20,000 overflowed it)
+        nots = nots + 1 if tok == "!" else 0
+        deepest = max(deepest, depth + nots)
         if kind == "word":
             words.append(tok.upper())
         elif kind == "other":
