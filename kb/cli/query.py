@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import shutil
 import sys
+import textwrap
 from pathlib import Path
 
 import click
@@ -40,9 +42,7 @@ def _parse_params(pairs: tuple[str, ...]) -> dict[str, str]:
     for pair in pairs:
         key, sep, value = pair.partition("=")
         if not sep or not key.strip():
-            raise click.ClickException(
-                f"--param {pair!r}: write KEY=VALUE, e.g. --param concept=llm"
-            )
+            raise click.ClickException(f"--param {pair!r}: write KEY=VALUE, e.g. --param concept=llm")
         params[key.strip()] = value
     return params
 
@@ -87,7 +87,14 @@ def _list_rows(fmt: str) -> None:
         }
         for q in queries
     ]
-    echo_rows(rows, fmt, ["name", "params", "description"])
+    if fmt != "table":
+        echo_rows(rows, fmt, ["name", "params", "description"])
+        return
+    # a table would cut long descriptions: name and parameters, then the whole description wrapped
+    width = max(60, min(shutil.get_terminal_size((100, 24)).columns, 120))
+    for r in rows:
+        click.echo(f"{r['name']}  {r['params']}".rstrip())
+        click.echo(textwrap.fill(r["description"], width, initial_indent="    ", subsequent_indent="    "))
 
 
 @click.command()
@@ -104,7 +111,10 @@ def _list_rows(fmt: str) -> None:
 @_data_option
 @format_option()
 def query(name, list_, show, params, engine, data_dir, fmt):
-    """Run a named question, e.g. `kb query attacks-by-kind-access -p kind=jailbreak`."""
+    """Run a named SPARQL question with parameters (`kb query --list` names them all).
+
+    For example `kb query attacks-by-kind-access -p kind=jailbreak -p access=black-box`.
+    """
     if list_:
         _list_rows(fmt)
         return
@@ -114,7 +124,12 @@ def query(name, list_, show, params, engine, data_dir, fmt):
     if show:
         click.echo(named.text.rstrip("\n"))
         return
-    rows = kbsparql.run_named(name, _parse_params(params), engine=engine, data_dir=data_dir)
+    bound = _parse_params(params)
+    from kb.sparql.known import check_values  # rapidfuzz only for queries with parameters
+
+    if bound:
+        check_values(name, bound, engine=engine, data_dir=data_dir)
+    rows = kbsparql.run_named(name, bound, engine=engine, data_dir=data_dir)
     echo_rows(rows, fmt, rows.columns)
 
 
@@ -132,9 +147,7 @@ def sparql_cmd(file, params, engine, data_dir, fmt):
         if not file.exists():
             raise click.ClickException(f"{file}: file not found")
         text, where = file.read_text(encoding="utf-8"), str(file)
-    rows = kbsparql.run_text(
-        text, _parse_params(params), engine=engine, data_dir=data_dir, where=where
-    )
+    rows = kbsparql.run_text(text, _parse_params(params), engine=engine, data_dir=data_dir, where=where)
     echo_rows(rows, fmt, rows.columns)
 
 
