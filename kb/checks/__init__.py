@@ -143,7 +143,7 @@ def check_list_mapping(g: rdflib.Graph) -> Iterator[Violation]:
         yield Violation("list-mapping", where, exc.message)
         return
     combos: dict[tuple[str, str], str] = {}
-    for p in sorted(papers):
+    for p in sorted(papers, key=str):
         badges = {str(b) for b in g.objects(p, KB.badge)}
         models = badges & MODEL_BADGES
         for cat in sorted(str(c) for c in g.objects(p, KB.listCategory)):

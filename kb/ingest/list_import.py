@@ -109,7 +109,7 @@ class PaperIndex:
         self.by_arxiv: dict[str, str] = {}
         self.by_title: dict[str, str] = {}
         self.ids: set[str] = set()
-        for p in sorted(g.subjects(RDF.type, BIBO.AcademicArticle)):
+        for p in sorted(g.subjects(RDF.type, BIBO.AcademicArticle), key=str):
             pid = str(p).rsplit("/", 1)[-1]
             self.ids.add(pid)
             for a in g.objects(p, KB.arxivId):
