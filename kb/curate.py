@@ -13,6 +13,7 @@ from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS
 from kb.atomic import recover, write_together
 from kb.bib import BibEntry, parse_bib_text, read_bib, render_bib
 from kb.graph import DataError, bib_path, parse_turtle, taxonomy_path
+from kb.ingest.placement import CLASSIFIER_SOURCE, classifier_source, placement_triples
 from kb.papers import (
     CURATED_SOURCE,
     OTHERS,
@@ -110,8 +111,12 @@ def entry_facts(entry: BibEntry) -> NewPaper:
 
 
 def add_paper(bib_text: str, concepts: list[str], data_dir: Path | None = None,
-              source_name: str = "<stdin>") -> str:
-    """Add the first entry of bib_text under the given concepts; return the new paper ID."""
+              source_name: str = "<stdin>", predicted: dict[str, float] | None = None) -> str:
+    """Add the first entry of bib_text under the given concepts; return the new paper ID.
+
+    A concept in `predicted` (concept id -> the classifier's score) is recorded as a predicted
+    placement (CONTRACTS §1), so that retraining never reads it as a source's label.
+    """
     parsed = parse_bib_text(bib_text)
     if not parsed.entries:
         where = f":{parsed.failed[0][0]}" if parsed.failed else ""
@@ -143,6 +148,10 @@ def add_paper(bib_text: str, concepts: list[str], data_dir: Path | None = None,
     for triple in paper_triples(pid, facts.title, facts.authors, facts.year, facts.venue, facts.arxiv,
                                 facts.doi, facts.code, concepts):
         graph.add(triple)
+    for cid, score in sorted((predicted or {}).items()):
+        if cid in concepts:
+            for triple in [*classifier_source(), *placement_triples(pid, cid, "predicted", CLASSIFIER_SOURCE, score)]:
+                graph.add(triple)
     graph.add((PAPER[pid], DCTERMS.source, CURATED_SOURCE))
     graph.add((PAPER[pid], PROV.wasDerivedFrom, CURATED_SOURCE))
     if (CURATED_SOURCE, RDF.type, KB.Source) not in graph:

@@ -91,15 +91,14 @@ def predict(g, out: Path, min_score: float) -> int:
     score (how-predicted), when the score reaches min_score. The classifier is trained on the files
     just written, which hold no predictions, so a re-run predicts the same."""
     from rdflib import Literal
-    from rdflib.namespace import DCTERMS, RDF, RDFS
+    from rdflib.namespace import DCTERMS, RDF
 
     from kb.classify import classify
-    from kb.ingest.placement import CLASSIFIER_SOURCE, placement_triples
+    from kb.ingest.placement import CLASSIFIER_SOURCE, classifier_source, placement_triples
     from kb.vocab import KB
 
-    g.add((CLASSIFIER_SOURCE, RDF.type, KB.Source))
-    g.add((CLASSIFIER_SOURCE, RDFS.label, Literal("The knowledge base's classifier (kb classify), trained on the "
-                                                  "survey's and the list's placements")))
+    for triple in classifier_source():
+        g.add(triple)
     papers = sorted(g.subjects(KB.areaOpen, Literal(True)))
     rows = classify([{"title": str(g.value(p, DCTERMS.title))} for p in papers], data_dir=out, top=100)
     n = 0

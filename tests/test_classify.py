@@ -145,6 +145,13 @@ def test_list_placements_train_and_predicted_ones_never_do(mini_copy: Path):
     assert ex["pred2025only"].placements == {"llm.jailbreak-attacks": "predicted"}
     trained_on = {e.id for e in corpus_examples(corpus)}
     assert "list2025only" in trained_on and "pred2025only" not in trained_on
+    # a list-only paper joins every training fold and is never tested; its rows weigh list_weight
+    from kb.classify.model import head_rows
+
+    rows = head_rows([ex["list2025only"]], corpus.concepts, "area", 0.5)
+    assert rows == ([0], ["llm.jailbreak-defenses"], [0.5])
+    assert head_rows([ex["list2025only"]], corpus.concepts, "role", 0.0) == ([], [], [])
+    assert head_rows([ex["chang2024play"]], corpus.concepts, "area", 0.0)[2] == [1.0]
     # a graph without placement nodes: every dcterms:subject is the survey's
     assert ex["chang2024play"].placements["llm.jailbreak-attacks"] == "survey"
 
@@ -241,6 +248,31 @@ def test_add_with_accept_top_places_the_paper_under_the_top_area(mini_copy: Path
     ttl = (mini_copy / "taxonomy.ttl").read_text(encoding="utf-8")
     block = ttl[ttl.index("paper:doe2025defending\n") :].split("\n.\n")[0]
     assert "concept:llm.jailbreak-defenses" in block
+    _assert_predicted(mini_copy, "doe2025defending")
+
+
+def _assert_predicted(data: Path, pid: str) -> None:
+    """Every placement of the added paper is a predicted kb:Placement the classifier never trains on."""
+    from rdflib import URIRef
+    from rdflib.namespace import DCTERMS, PROV, RDF
+
+    from kb.graph import parse_turtle
+    from kb.vocab import FACET, KB, PAPER, SOURCE
+
+    g = parse_turtle(data / "taxonomy.ttl")
+    subjects = set(g.objects(PAPER[pid], DCTERMS.subject))
+    nodes = set(g.subjects(KB.paper, PAPER[pid]))
+    assert subjects and {g.value(n, KB.concept) for n in nodes} == subjects
+    for n in nodes:
+        assert (n, RDF.type, KB.Placement) in g
+        assert g.value(n, KB.how) == FACET["how-predicted"]
+        assert g.value(n, PROV.wasDerivedFrom) == SOURCE["kb-classifier"]
+        assert 0 < float(g.value(n, KB.score)) <= 1
+    assert isinstance(g.value(SOURCE["kb-classifier"], RDF.type), URIRef)
+    corpus = load_corpus(data)
+    ex = next(e for e in corpus.examples if e.id == pid)
+    assert set(ex.placements.values()) == {"predicted"}
+    assert pid not in {e.id for e in corpus_examples(corpus)}
 
 
 def test_add_asks_and_takes_the_chosen_number(mini_copy: Path):
@@ -250,6 +282,15 @@ def test_add_asks_and_takes_the_chosen_number(mini_copy: Path):
     assert result.exit_code == 0, result.output
     assert " 1. llm.jailbreak-" in result.output
     assert "added paper:doe2025defending" in result.output
+    _assert_predicted(mini_copy, "doe2025defending")
+
+
+def test_add_with_concept_records_no_predicted_placement(mini_copy: Path):
+    bib = mini_copy / "new.bib"
+    bib.write_text(NEW_ENTRY, encoding="utf-8")
+    args = ["add", str(bib), "--concept", "llm.jailbreak-defenses", "--data", str(mini_copy)]
+    assert CliRunner().invoke(main, args).exit_code == 0
+    assert "how-predicted" not in (mini_copy / "taxonomy.ttl").read_text(encoding="utf-8")
 
 
 def test_add_from_stdin_without_concept_says_what_to_pass(mini_copy: Path):

@@ -47,6 +47,8 @@ class Example:
     labels: dict[str, set[str]] = field(default_factory=dict)
     # level -> concept ids reached from the survey's placements alone: the truth of the evaluation
     survey: dict[str, set[str]] = field(default_factory=dict)
+    # level -> the training labels that only a list's placements give (weighted by ModelSpec.list_weight)
+    listed: dict[str, set[str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -147,6 +149,7 @@ def corpus_from_store(store: pyoxigraph.Store, digest: str = "") -> Corpus:
                 ex.labels[level].add(anc)
                 if how == "survey":
                     ex.survey[level].add(anc)
+        ex.listed = {level: ex.labels[level] - ex.survey[level] for level in LEVELS}
     corpus.examples = sorted(by_id.values(), key=lambda e: e.id)
     return corpus
 

@@ -60,7 +60,7 @@ def split(examples: list[Example], folds: int, seed: int) -> list[np.ndarray]:
     """Test indices of each fold: grouped by paper, stratified by its first area (or family)."""
     from sklearn.model_selection import StratifiedGroupKFold
 
-    strata = [min(ex.labels["area"] or ex.labels["family"] or {"-"}) for ex in examples]
+    strata = [min(ex.survey["area"] or ex.survey["family"] or ex.labels["area"] or {"-"}) for ex in examples]
     groups = [ex.id for ex in examples]
     # a stratum smaller than the fold count cannot be spread; the splitter still groups it correctly
     import warnings
@@ -80,7 +80,11 @@ def cross_validate(
     progress: Callable[[str], None] | None = None,
     k: int = 3,
 ) -> Outcome:
-    examples = corpus_examples(corpus)
+    # the papers the survey placed are split into folds and tested; a paper only a list placed is never
+    # tested (its labels are the mapping's, not the survey's) and joins every training fold
+    examples, pool = [], []
+    for ex in corpus_examples(corpus):
+        (examples if any(ex.survey[lv] for lv in LEVELS) else pool).append(ex)
     lexicon = lexicon or Lexicon.load()
     ranked: dict[str, list[list[tuple[str, float]]]] = {lv: [[] for _ in examples] for lv in LEVELS}
     extra = definition_examples(corpus)
@@ -88,7 +92,7 @@ def cross_validate(
         if progress:
             progress(f"fold {f + 1}/{folds}")
         tset = set(int(i) for i in test)
-        train = [ex for i, ex in enumerate(examples) if i not in tset]
+        train = [ex for i, ex in enumerate(examples) if i not in tset] + pool
         model = Model(spec, corpus.concepts, lexicon).fit(train, seed, extra)
         pred: Prediction = model.predict_texts([examples[int(i)].title for i in test])
         for lv in LEVELS:
@@ -265,14 +269,15 @@ def evaluate(
         title = f"Area confusions of kb classify, {folds}-fold cross-validation on titles (area top-1 {top1:.2f})"
         draw_confusion(areas, counts, figure, title)
     hows = Counter(how for ex in corpus.examples for how in ex.placements.values())
-    tested = sum(1 for ex in final.examples if any(ex.survey[lv] for lv in LEVELS))
+    tested = len(final.examples)
+    trained = sum(1 for ex in corpus_examples(corpus))
     return {
         "papers": tested,
         "folds": folds,
         "seed": seed,
         "levels": results["final"]["levels"],
         "ece": results["final"]["ece"],
-        "training": {"papers": len(final.examples), "placements": dict(sorted(hows.items()))},
+        "training": {"papers": trained, "placements": dict(sorted(hows.items()))},
         "variants": {n: {"levels": r["levels"], "ece": r["ece"]} for n, r in results.items()},
         "reliability": {n: r["reliability"] for n, r in results.items()},
         "confusions": confusions(final, corpus),

@@ -39,6 +39,9 @@ class ModelSpec:
     calibrate: bool = False  # temperatures fitted on inner cross-validation
     inner_folds: int = 3
     definitions: bool = False  # the taxonomy's own definitions as extra training texts
+    # weight of a training row that only a list's placement gives (the reviewed mapping agrees with the
+    # survey on about two thirds of shared papers); 0 leaves the list's placements out
+    list_weight: float = 1.0
 
     def as_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -85,21 +88,32 @@ def facets(concepts: dict[str, Concept], area: str) -> tuple[str, str, str]:
     return (c.parent or "-", c.kind or area, c.role or "-")
 
 
-def head_rows(examples: list[Example], concepts: dict[str, Concept], head: str) -> tuple[list[int], list[str]]:
-    """Training rows of a head: (example index, label), one row per label of a multi-placed paper."""
-    idx, ys = [], []
+def head_rows(
+    examples: list[Example], concepts: dict[str, Concept], head: str, list_weight: float = 1.0
+) -> tuple[list[int], list[str], list[float]]:
+    """Training rows of a head: (example index, label, weight), one row per label of a multi-placed paper.
+
+    A label that only a list's placement gives weighs `list_weight`; with 0 it is left out.
+    """
+    idx, ys, ws = [], [], []
     for i, ex in enumerate(examples):
         if head in FACTORS:
-            labels = sorted({facets(concepts, a)[FACTORS.index(head)] for a in ex.labels["area"]})
+            f = FACTORS.index(head)
+            listed = ex.listed.get("area", set())
+            strong = {facets(concepts, a)[f] for a in ex.labels["area"] - listed}
+            weights = {y: 1.0 if y in strong else list_weight for y in (facets(concepts, a)[f] for a in ex.labels["area"])}
         else:
-            labels = sorted(ex.labels[head])
-        for y in labels:
-            idx.append(i)
-            ys.append(y)
-    return idx, ys
+            listed = ex.listed.get(head, set())
+            weights = {y: list_weight if y in listed else 1.0 for y in ex.labels[head]}
+        for y, w in sorted(weights.items()):
+            if w > 0:
+                idx.append(i)
+                ys.append(y)
+                ws.append(w)
+    return idx, ys, ws
 
 
-def fit_head(X: Any, idx: list[int], ys: list[str], C: float, seed: int) -> Head | None:
+def fit_head(X: Any, idx: list[int], ys: list[str], C: float, seed: int, ws: list[float] | None = None) -> Head | None:
     if not ys:
         return None
     classes = sorted(set(ys))
@@ -110,7 +124,7 @@ def fit_head(X: Any, idx: list[int], ys: list[str], C: float, seed: int) -> Head
     clf = LinearSVC(C=C, random_state=seed, max_iter=5000)
     with warnings.catch_warnings():  # "more classes than half the samples" is expected of a subcategory head
         warnings.simplefilter("ignore", UserWarning)
-        clf.fit(X[idx], ys)
+        clf.fit(X[idx], ys, sample_weight=ws if ws and min(ws) < 1.0 else None)
     W, b = clf.coef_, clf.intercept_
     if len(classes) == 2:  # binary: one weight vector for the second class
         W = np.vstack([-W, W]) / 2
@@ -183,8 +197,8 @@ class Model:
     def _fit_heads(self, X: Any, examples: list[Example], seed: int) -> None:
         self.heads = {}
         for h in self._head_names():
-            idx, ys = head_rows(examples, self.concepts, h)
-            head = fit_head(X, idx, ys, self.spec.C, seed)
+            idx, ys, ws = head_rows(examples, self.concepts, h, self.spec.list_weight)
+            head = fit_head(X, idx, ys, self.spec.C, seed, ws)
             if head is not None:
                 self.heads[h] = head
 
@@ -220,7 +234,7 @@ class Model:
                     for j, c in enumerate(ih.classes):
                         L[row : row + len(test), pos[c]] = m[:, j]
                 row += len(test)
-            idx, ys = head_rows(held_ex, self.concepts, h)
+            idx, ys, _ = head_rows(held_ex, self.concepts, h, self.spec.list_weight)
             truth: list[set[int]] = [set() for _ in held]
             cls = {c: j for j, c in enumerate(head.classes)}
             for i, y in zip(idx, ys, strict=True):

@@ -53,3 +53,8 @@ def accept_top(choices: list[dict[str, Any]]) -> list[str]:
     if len(choices) > 1 and len(choices[1]["concepts"]) == 2 and choices[1]["score"] >= CATEGORY_FLOOR:
         return choices[1]["concepts"]
     return choices[0]["concepts"]
+
+
+def scores(choices: list[dict[str, Any]]) -> dict[str, float]:
+    """Concept id -> the classifier's score of it: an area's from its choice, a category's from its pair."""
+    return {c["concepts"][-1]: c["score"] for c in choices}

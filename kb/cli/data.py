@@ -106,25 +106,32 @@ def add(bibfile, concepts: tuple[str, ...], accept_top: bool, data_dir: Path | N
     name = getattr(bibfile, "name", "-")
     name = "<stdin>" if name in ("-", "<stdin>") or not isinstance(name, str) else name
     text = _utf8(bibfile.read(), name)
-    chosen = list(concepts) or _proposed(text, accept_top, name == "<stdin>", data_dir)
-    pid = add_paper(text, chosen, data_dir, source_name=name)
+    predicted: dict[str, float] = {}
+    if concepts:
+        chosen = list(concepts)
+    else:
+        chosen, predicted = _proposed(text, accept_top, name == "<stdin>", data_dir)
+    pid = add_paper(text, chosen, data_dir, source_name=name, predicted=predicted)
     click.echo(f"added paper:{pid}; review with `git diff data/ references.bib` and run `kb check`")
 
 
-def _proposed(text: str, accept_top: bool, from_stdin: bool, data_dir: Path | None) -> list[str]:
-    """The placements the classifier proposes, taken at once (--accept-top) or chosen by number."""
+def _proposed(text: str, accept_top: bool, from_stdin: bool,
+              data_dir: Path | None) -> tuple[list[str], dict[str, float]]:
+    """The placements the classifier proposes, taken at once (--accept-top) or chosen by number,
+    with the classifier's score of each (they are recorded as predicted placements)."""
     from kb.classify.propose import accept_top as top_choice
-    from kb.classify.propose import proposals
+    from kb.classify.propose import proposals, scores
 
     choices = proposals(text, data_dir)
     if accept_top:
-        return top_choice(choices)
+        return top_choice(choices), scores(choices)
     if from_stdin:
         raise click.UsageError("the entry came on stdin, so there is no one to ask: pass --concept ID or --accept-top")
     for n, c in enumerate(choices, 1):
         click.echo(f"{n:>2}. {c['label']}  ({c['score']:.2f})")
     picked = click.prompt("Place it under which (numbers, comma-separated)", default="1")
     try:
-        return [cid for n in picked.split(",") for cid in choices[int(n) - 1]["concepts"]]
+        chosen = [cid for n in picked.split(",") for cid in choices[int(n) - 1]["concepts"]]
     except (ValueError, IndexError):
         raise click.UsageError(f"'{picked}': give numbers between 1 and {len(choices)}") from None
+    return list(dict.fromkeys(chosen)), scores(choices)

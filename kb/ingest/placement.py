@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from decimal import Decimal
 
 from rdflib import Literal, URIRef
-from rdflib.namespace import DCTERMS, PROV, RDF, SKOS, XSD
+from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS, XSD
 
 from kb.vocab import CONCEPT, FACET, HOW_SCHEME, KB, PAPER, PLACEMENT, SOURCE
 
@@ -36,6 +36,13 @@ def how_facets() -> Iterator[tuple]:
         yield (f, SKOS.topConceptOf, HOW_SCHEME)
         yield (f, SKOS.prefLabel, Literal(label, lang="en"))
         yield (f, SKOS.definition, Literal(comment, lang="en"))
+
+
+def classifier_source() -> Iterator[tuple]:
+    """The source node every predicted placement derives from: the classifier."""
+    yield (CLASSIFIER_SOURCE, RDF.type, KB.Source)
+    yield (CLASSIFIER_SOURCE, RDFS.label, Literal(
+        "The knowledge base's classifier (kb classify), trained on the survey's and the list's placements"))
 
 
 def placement_iri(pid: str, cid: str) -> URIRef:
