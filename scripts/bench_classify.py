@@ -2,6 +2,9 @@
 
 Usage: python scripts/bench_classify.py [--data DIR] [--repeat 5]
 
+Prints: training in process, the first `kb classify TITLE` of an empty cache (cold: it trains), and
+the median of the cached calls.
+
 Targets (2-core machine): training well under a minute (<= 30 s CPU), and `kb classify TITLE` with a
 cached model answering in about a second (<= 1.5 s wall, process start included).
 Not a test: it prints medians, it does not assert.
@@ -51,7 +54,15 @@ def main() -> None:
         cmd = [str(kb), "classify", "Jailbreaking multimodal models with typographic images"]
         if args.data:
             cmd += ["--data", str(args.data)]
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        t = time.perf_counter()
         subprocess.run(cmd, env=env, check=True, capture_output=True)  # trains and caches once
+        cold = time.perf_counter() - t
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        print(
+            f"kb classify TITLE (cold: loads the graph, trains, caches): {cold:.1f} s wall, "
+            f"{after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime:.1f} s CPU"
+        )
         times, cpus = [], []
         for _ in range(args.repeat):
             before = resource.getrusage(resource.RUSAGE_CHILDREN)

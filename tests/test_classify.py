@@ -152,6 +152,10 @@ def test_list_placements_train_and_predicted_ones_never_do(mini_copy: Path):
     assert rows == ([0], ["llm.jailbreak-defenses"], [0.5])
     assert head_rows([ex["list2025only"]], corpus.concepts, "role", 0.0) == ([], [], [])
     assert head_rows([ex["chang2024play"]], corpus.concepts, "area", 0.0)[2] == [1.0]
+    # the evaluation tests the survey's papers only; the list-only paper trains in every fold
+    report = evaluate(mini_copy, folds=2, seed=0)
+    survey_papers = sum(1 for e in corpus_examples(corpus) if any(e.survey.values()))
+    assert report["papers"] == survey_papers == report["training"]["papers"] - 1
     # a graph without placement nodes: every dcterms:subject is the survey's
     assert ex["chang2024play"].placements["llm.jailbreak-attacks"] == "survey"
 

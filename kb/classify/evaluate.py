@@ -24,6 +24,7 @@ from kb.classify.model import (
     FINAL,
     LEXICON,
     STRUCTURED,
+    WITH_LIST,
     Model,
     ModelSpec,
     Prediction,
@@ -45,6 +46,8 @@ ABLATION: dict[str, ModelSpec] = {
     "+structure": STRUCTURED,
     "+calibration": CALIBRATED,
     "final": FINAL,
+    # the final model with the list's placements weighted in: measured beside it, not kept
+    "final +list placements (x0.5)": WITH_LIST,
 }
 
 
@@ -82,7 +85,8 @@ def cross_validate(
 ) -> Outcome:
     # the papers the survey placed are split into folds and tested; a paper only a list placed is never
     # tested (its labels are the mapping's, not the survey's) and joins every training fold
-    examples, pool = [], []
+    examples: list[Example] = []
+    pool: list[Example] = []
     for ex in corpus_examples(corpus):
         (examples if any(ex.survey[lv] for lv in LEVELS) else pool).append(ex)
     lexicon = lexicon or Lexicon.load()
