@@ -80,14 +80,16 @@ def main() -> None:
     for name, text in cases:
         out = subprocess.run(
             [sys.executable, __file__, "--one", str(args.graph), text],
-            capture_output=True, text=True, check=True,
+            capture_output=True,
+            text=True,
+            check=True,
         ).stdout.split()
         triples, base, grew, seconds = int(out[0]), int(out[1]), int(out[2]), float(out[3])
         rows.append((name, grew, seconds))
         print(f"{name:28} +{grew / 2**20:6.1f} MB  {seconds * 1000:7.0f} ms", flush=True)
     named = rows[: len(rows) - len(WHOLE_GRAPH)]
     top = max(named, key=lambda r: r[1])
-    whole = max(rows[len(named):], key=lambda r: r[1])
+    whole = max(rows[len(named) :], key=lambda r: r[1])
     print(
         f"\n{args.graph.name}: {triples:,} triples, loaded heap {base / 2**20:.0f} MB; "
         f"largest growth of a named query {top[1] / 2**20:.1f} MB ({top[0]}), "
