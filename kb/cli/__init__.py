@@ -27,6 +27,7 @@ COMMANDS = {
     "site": "site:site",
     "run": "run:run",
     "serve": "serve:serve",
+    "store": "store:store",
 }
 
 

@@ -102,8 +102,17 @@ def _list_rows(fmt: str) -> None:
 @_param_option
 @_engine_option
 @_data_option
+@click.option(
+    "--store",
+    "store_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Answer from a prebuilt store (`kb store build`): for large graphs.",
+)
+@click.option("--limit", type=click.IntRange(min=0), default=None, help="Print at most this many rows.")
+@click.option("--offset", type=click.IntRange(min=0), default=0, help="Skip this many rows first.")
 @format_option()
-def query(name, list_, show, params, engine, data_dir, fmt):
+def query(name, list_, show, params, engine, data_dir, store_dir, limit, offset, fmt):
     """Run a named question, e.g. `kb query attacks-by-kind-access -p kind=jailbreak`."""
     if list_:
         _list_rows(fmt)
@@ -114,8 +123,21 @@ def query(name, list_, show, params, engine, data_dir, fmt):
     if show:
         click.echo(named.text.rstrip("\n"))
         return
-    rows = kbsparql.run_named(name, _parse_params(params), engine=engine, data_dir=data_dir)
+    if store_dir is not None:
+        from kb import store as kbstore
+
+        rows = kbstore.run_named(store_dir, name, _parse_params(params), limit=limit, offset=offset)
+        total = rows.total
+    else:
+        rows = kbsparql.run_named(name, _parse_params(params), engine=engine, data_dir=data_dir)
+        total = len(rows)
+        if limit is not None or offset:
+            end = None if limit is None else offset + limit
+            rows = kbsparql.Rows(rows[offset:end], rows.columns)
     echo_rows(rows, fmt, rows.columns)
+    if limit is not None or offset:  # on stderr, so the rows stay valid JSON/CSV
+        shown = f"rows {offset + 1}-{offset + len(rows)}" if rows else "no rows"
+        click.echo(f"{shown} of {total}", err=True)
 
 
 @click.command()
