@@ -40,14 +40,27 @@ from kb.output import format_option
     default=None,
     help="Data folder with taxonomy.ttl (default: $KB_DATA or the repository's data/).",
 )
+@click.option(
+    "--store",
+    "store_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Read the papers from a prebuilt store (`kb store build`): for large graphs.",
+)
 def coverage(
-    bib: Path, aux: Path | None, fmt: str, out: Path | None, top: int, data_dir: Path | None
+    bib: Path,
+    aux: Path | None,
+    fmt: str,
+    out: Path | None,
+    top: int,
+    data_dir: Path | None,
+    store_dir: Path | None,
 ) -> None:
     """Match the references in BIB (BibTeX or DOIs/arXiv ids) to the graph and report coverage."""
     from kb.coverage.render import render, write_atomic, write_heatmap
     from kb.coverage.report import coverage_report
 
-    report = coverage_report(bib, aux, top=top, data_dir=data_dir)
+    report = coverage_report(bib, aux, top=top, data_dir=data_dir, store=store_dir)
     title = f"Coverage report for {bib.name}"
     if out is None:
         click.echo(render(report, fmt, title=title), nl=False)

@@ -229,6 +229,8 @@ def build_index(
     progress(f"side index: tables indexed ({removed:,} repeated triples dropped)")
     _run_script(db, (SQL_DIR / "_derived.sql").read_text(encoding="utf-8"))
     progress("side index: taxonomy closures and per-area counts")
+    _run_script(db, (SQL_DIR / "_records.sql").read_text(encoding="utf-8"))
+    progress("side index: paper records")
     for query in store_queries().values():
         if query.build:
             _run_script(db, query.build)
