@@ -11,7 +11,8 @@ Header lines (`-- key: value`) before the SQL:
 Inside the SQL: `{prefix:local}` is that IRI's id; `:p` is parameter p (its id for an IRI
 parameter), `:p_iri` its IRI, `:p_low` its lower-cased text; `{?p: SQL}` is kept only when p is
 bound, `{+p: SQL}` only when p is non-empty text; `{match:table:p}` is the set of rowids of
-t_table whose text may contain p (from the FTS5 trigram index; every row for under 3 characters).
+t_table (or of r_table, a listing kept at build) whose `low` text may contain p (from the FTS5
+trigram index fts_table; every row for under 3 characters).
 """
 
 from __future__ import annotations
@@ -120,7 +121,7 @@ def render(
         table, key = m.groups()
         text = str(values.get(f"{key}_low", ""))
         if len(text) < 3:  # the trigram index cannot look up shorter strings: every row, checked
-            return f"(SELECT rowid FROM t_{table})"
+            return f"(SELECT rowid FROM {table if table.startswith('r_') else 't_' + table})"
         values[f"_fts_{key}"] = _glob_contains(text)
         return f"(SELECT rowid FROM fts_{table} WHERE low GLOB :_fts_{key})"
 

@@ -49,3 +49,8 @@ CREATE TABLE node_stats AS
     (SELECT COUNT(DISTINCT s) FROM t_subcategory WHERE o = t.s) AS methods
   FROM (SELECT DISTINCT s FROM t_type WHERE o = {skos:Concept}) t;
 CREATE INDEX node_stats_node ON node_stats(node);
+
+-- ?m kb:proposedIn ?p . ?p fabio:hasPublicationYear ?y : a method's year(s), the sort key of search
+CREATE TABLE method_year AS
+  SELECT DISTINCT pi.s AS m, y.yi AS yi FROM t_proposedIn pi JOIN t_year y ON y.s = pi.o;
+CREATE INDEX method_year_m ON method_year(m, yi);
