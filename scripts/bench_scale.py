@@ -134,9 +134,15 @@ def _store_child(spec: dict) -> None:
         )
     else:  # --reuse-store: a store built by `kb store build` (under /usr/bin/time -v for its peak)
         meta = kbstore.read_meta(out) or {}
-        emit(event="load", seconds=meta["seconds"]["total"], cpu=None, phases=meta["seconds"],
-             triples=meta["indexed_triples"], peak_mb=spec.get("build_peak_mb"),
-             disk_mb=sum(f.stat().st_size for f in out.rglob("*") if f.is_file()) / 1e6)
+        emit(
+            event="load",
+            seconds=meta["seconds"]["total"],
+            cpu=None,
+            phases=meta["seconds"],
+            triples=meta["indexed_triples"],
+            peak_mb=spec.get("build_peak_mb"),
+            disk_mb=sum(f.stat().st_size for f in out.rglob("*") if f.is_file()) / 1e6,
+        )
     t0 = time.perf_counter()
     store = kbstore.open_store(out)
     emit(event="open", seconds=time.perf_counter() - t0, peak_mb=peak_mb())
@@ -168,15 +174,19 @@ def _store_child(spec: dict) -> None:
         entries, malformed = read_references(Path(spec["bib"]))
         report = build_report(entries, malformed, papers, areas)
         t2 = time.perf_counter()
-        emit(event="coverage", records=t1 - t0, match=t2 - t1, entries=len(entries),
-             matched=report["summary"]["matched"])
+        emit(
+            event="coverage", records=t1 - t0, match=t2 - t1, entries=len(entries), matched=report["summary"]["matched"]
+        )
     if spec.get("cli"):  # the whole `kb query` process, as a user runs it (one run each)
         kb = Path(sys.executable).parent / "kb"
         for name in spec["queries"]:
             emit(event="start", name=f"cli:{name}")
             t0 = time.perf_counter()
-            subprocess.run([str(kb), "query", name, "--store", str(out), "--limit", str(PAGE),
-                            "--format", "json"], check=True, capture_output=True)
+            subprocess.run(
+                [str(kb), "query", name, "--store", str(out), "--limit", str(PAGE), "--format", "json"],
+                check=True,
+                capture_output=True,
+            )
             emit(event="cli", name=name, seconds=time.perf_counter() - t0)
     emit(event="done", peak_mb=peak_mb())
 
@@ -344,8 +354,11 @@ def measure(n: int, engine: str, args, names: list[str]) -> dict:
         result.update({k: v for k, v in args.previous.items() if k in ("load", "open", "peak_mb")})
     if build and store_dir.exists():
         subprocess.run(["rm", "-rf", str(store_dir)], check=True)
-    extras = {"coverage": "coverage" in args.steps, "export": "export" in args.steps and engine != STORE,
-              "cli": "cli" in args.steps and engine == STORE}
+    extras = {
+        "coverage": "coverage" in args.steps,
+        "export": "export" in args.steps and engine != STORE,
+        "cli": "cli" in args.steps and engine == STORE,
+    }
     if "queries" not in args.steps:
         todo = []
     for _attempt in range(args.max_restarts + 1):
@@ -536,17 +549,34 @@ def render_store(saved: dict) -> list[str]:
         out.append(f"| {label} | " + " | ".join(cells) + " |")
 
     row("triples indexed", lambda r: f"{r['load']['triples']:,}")
-    row("build, wall (CPU)", lambda r: f"{_fmt(r['load']['seconds'])} ({_fmt(r['load']['cpu']) if r['load']['cpu'] else 'not measured'})")
-    row("… pyoxigraph loaded / side index done, s after start", lambda r: f"{_fmt(r['load']['phases']['oxigraph'])} / {_fmt(r['load']['phases']['index'])}")
+    row(
+        "build, wall (CPU)",
+        lambda r: f"{_fmt(r['load']['seconds'])} ({_fmt(r['load']['cpu']) if r['load']['cpu'] else 'not measured'})",
+    )
+    row(
+        "… pyoxigraph loaded / side index done, s after start",
+        lambda r: f"{_fmt(r['load']['phases']['oxigraph'])} / {_fmt(r['load']['phases']['index'])}",
+    )
     row("peak memory, build (MB)", lambda r: _fmt(r["load"]["peak_mb"], "n"))
     row("store on disk (MB)", lambda r: _fmt(r["load"]["disk_mb"], "n"))
     row("open the store", lambda r: _fmt(r["open"]["seconds"]))
     names = sorted({q for r in runs.values() for q in r["queries"]})
     for q in names:
-        row(f"`{q}`", lambda r, q=q: f"{_fmt(r['queries'][q])} ({r['queries'][q].get('total', r['queries'][q].get('rows', 0)):,} rows)"
-            if "median" in r["queries"][q] else _fmt(r["queries"][q]))
-    row("slowest `kb query` process", lambda r: max(((v, k) for k, v in r["cli"].items()))
-        and "{} (`{}`)".format(_fmt(max(r["cli"].values())), max(r["cli"], key=r["cli"].get)))
+        row(
+            f"`{q}`",
+            lambda r, q=q: (
+                f"{_fmt(r['queries'][q])} ({r['queries'][q].get('total', r['queries'][q].get('rows', 0)):,} rows)"
+                if "median" in r["queries"][q]
+                else _fmt(r["queries"][q])
+            ),
+        )
+    row(
+        "slowest `kb query` process",
+        lambda r: (
+            max(((v, k) for k, v in r["cli"].items()))
+            and "{} (`{}`)".format(_fmt(max(r["cli"].values())), max(r["cli"], key=r["cli"].get))
+        ),
+    )
     row("coverage: paper records from the store", lambda r: _fmt(_step(r, "coverage", "records")))
     row("coverage: match 2,000 entries", lambda r: _fmt(_step(r, "coverage", "match")))
     out += [""] + _store_targets(runs) + [END]
@@ -568,23 +598,42 @@ def _store_targets(runs: dict) -> list[str]:
         meds = {q: v.get("median") for q, v in r["queries"].items()}
         slow = sorted((q for q, v in meds.items() if v is None or v > limit))
         worst = max((v for v in meds.values() if v is not None), default=None)
-        add(f"{n:,}: every named query <= {limit:g} s", f"{len(meds) - len(slow)} of {len(meds)}, slowest {_fmt(worst)}"
-            + (f" (over: {', '.join(slow)})" if slow else ""), not slow if meds else None)
+        add(
+            f"{n:,}: every named query <= {limit:g} s",
+            f"{len(meds) - len(slow)} of {len(meds)}, slowest {_fmt(worst)}"
+            + (f" (over: {', '.join(slow)})" if slow else ""),
+            not slow if meds else None,
+        )
         if n == 1_000_000:
             cli = r.get("cli", {})
-            add("1,000,000: `kb query` process <= 2.5 s", _fmt(max(cli.values())) if cli else "–",
-                max(cli.values()) <= 2.5 if cli else None)
-            add("1,000,000: open the store <= 0.5 s", _fmt(r.get("open", {}).get("seconds")),
-                r["open"]["seconds"] <= 0.5 if "open" in r else None)
+            add(
+                "1,000,000: `kb query` process <= 2.5 s",
+                _fmt(max(cli.values())) if cli else "–",
+                max(cli.values()) <= 2.5 if cli else None,
+            )
+            add(
+                "1,000,000: open the store <= 0.5 s",
+                _fmt(r.get("open", {}).get("seconds")),
+                r["open"]["seconds"] <= 0.5 if "open" in r else None,
+            )
             load = r.get("load", {})
-            add("1,000,000: import <= 150 s", f"{_fmt(load.get('seconds'))} wall, {_fmt(load.get('cpu'))} CPU" if load else "–",
-                load["seconds"] <= 150 if load else None)
-            add("1,000,000: peak <= 2 GiB", f"{_fmt(load.get('peak_mb'), 'n')} MB" if load else "–",
-                load["peak_mb"] <= 2048 if load else None)
+            add(
+                "1,000,000: import <= 150 s",
+                f"{_fmt(load.get('seconds'))} wall, {_fmt(load.get('cpu'))} CPU" if load else "–",
+                load["seconds"] <= 150 if load else None,
+            )
+            add(
+                "1,000,000: peak <= 2 GiB",
+                f"{_fmt(load.get('peak_mb'), 'n')} MB" if load else "–",
+                load["peak_mb"] <= 2048 if load else None,
+            )
         if n == 100_000 and "records" in r.get("coverage", {}):
             c = r["coverage"]
-            add("100,000: coverage of 2,000 entries <= 2 s", f"{_fmt(c['records'] + c['match'])} (records {_fmt(c['records'])})",
-                c["records"] + c["match"] <= 2)
+            add(
+                "100,000: coverage of 2,000 entries <= 2 s",
+                f"{_fmt(c['records'] + c['match'])} (records {_fmt(c['records'])})",
+                c["records"] + c["match"] <= 2,
+            )
     return out + [""] if len(out) > 2 else []
 
 

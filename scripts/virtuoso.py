@@ -75,8 +75,7 @@ def available() -> str | None:
     missing = [tool for tool in (SERVER, ISQL) if shutil.which(tool) is None]
     if missing:
         return (
-            f"{' and '.join(missing)} not found: apt-get install -y --no-install-recommends "
-            "virtuoso-opensource-7-bin"
+            f"{' and '.join(missing)} not found: apt-get install -y --no-install-recommends virtuoso-opensource-7-bin"
         )
     return None
 

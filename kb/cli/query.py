@@ -40,9 +40,7 @@ def _parse_params(pairs: tuple[str, ...]) -> dict[str, str]:
     for pair in pairs:
         key, sep, value = pair.partition("=")
         if not sep or not key.strip():
-            raise click.ClickException(
-                f"--param {pair!r}: write KEY=VALUE, e.g. --param concept=llm"
-            )
+            raise click.ClickException(f"--param {pair!r}: write KEY=VALUE, e.g. --param concept=llm")
         params[key.strip()] = value
     return params
 
@@ -154,9 +152,7 @@ def sparql_cmd(file, params, engine, data_dir, fmt):
         if not file.exists():
             raise click.ClickException(f"{file}: file not found")
         text, where = file.read_text(encoding="utf-8"), str(file)
-    rows = kbsparql.run_text(
-        text, _parse_params(params), engine=engine, data_dir=data_dir, where=where
-    )
+    rows = kbsparql.run_text(text, _parse_params(params), engine=engine, data_dir=data_dir, where=where)
     echo_rows(rows, fmt, rows.columns)
 
 

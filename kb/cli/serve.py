@@ -67,7 +67,7 @@ def serve(host, port, timeout, max_rows, max_body, workers, graph_file, store_di
     if graph_file and store_dir:
         raise click.UsageError("give --graph or --store, not both")
     if store_dir:
-        from kb.store import oxigraph_dir, open_store, read_meta
+        from kb.store import open_store, oxigraph_dir, read_meta
 
         if read_meta(store_dir) is not None:  # a `kb store build` directory: refuse a stale one
             open_store(store_dir)

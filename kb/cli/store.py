@@ -20,9 +20,7 @@ def store() -> None:
 
 
 @store.command("build")
-@click.argument(
-    "source", required=False, type=click.Path(dir_okay=False, path_type=Path), default=None
-)
+@click.argument("source", required=False, type=click.Path(dir_okay=False, path_type=Path), default=None)
 @click.option(
     "--out",
     required=True,

@@ -16,6 +16,7 @@ from kb.store.build import Store, StoreError, build_store, open_store, oxigraph_
 from kb.store.queries import run_store_query, store_queries
 
 __all__ = [
+    "PagedRows",
     "Store",
     "StoreError",
     "build_store",
@@ -26,6 +27,12 @@ __all__ = [
 ]
 
 
+class PagedRows(Rows):
+    """Rows of one page, with `total`: how many rows the question has before paging."""
+
+    total: int = 0
+
+
 def run_named(
     store: Store | Path,
     name: str,
@@ -34,7 +41,7 @@ def run_named(
     limit: int | None = None,
     offset: int = 0,
     compact_iris: bool = True,
-) -> Rows:
+) -> PagedRows:
     """Rows of the named question from a store; `rows.total` counts them before paging."""
     if not isinstance(store, Store):
         store = open_store(Path(store))
@@ -43,12 +50,11 @@ def run_named(
     form = store_queries().get(name)
     if form is not None and form.applies(bound):
         columns, rows, total = run_store_query(store.db, form, bound, compact_iris, limit, offset)
-        result = Rows(rows, columns)
+        result = PagedRows(rows, columns)
     else:
-        result = sparql_run_named(name, params, source=store.ox, compact_iris=compact_iris)
-        total = len(result)
-        if limit is not None or offset:
-            end = None if limit is None else offset + limit
-            result = Rows(result[offset:end], result.columns)
+        full = sparql_run_named(name, params, source=store.ox, compact_iris=compact_iris)
+        total = len(full)
+        end = None if limit is None else offset + limit
+        result = PagedRows(full[offset:end], full.columns)
     result.total = total
     return result

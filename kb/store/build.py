@@ -56,9 +56,7 @@ def read_meta(out: Path) -> dict | None:
         return None
 
 
-def build_store(
-    source: Path, out: Path, progress: Callable[[str], None] = lambda _: None, force: bool = False
-) -> dict:
+def build_store(source: Path, out: Path, progress: Callable[[str], None] = lambda _: None, force: bool = False) -> dict:
     """Build DIR from a Turtle or N-Triples file; returns its store.json (unchanged if current)."""
     if not source.is_file():
         raise StoreError(f"{source}: file not found; give a Turtle or N-Triples file")
@@ -78,10 +76,10 @@ def build_store(
         seconds: dict[str, float] = {}
         failed: list[BaseException] = []
 
-        def load() -> None:
+        def load(db: ox.Store) -> None:
             try:
-                store.bulk_load(path=str(source), format=fmt)
-                store.flush()
+                db.bulk_load(path=str(source), format=fmt)
+                db.flush()
             except BaseException as exc:  # re-raised below, in the calling thread
                 failed.append(exc)
             seconds["oxigraph"] = round(time.perf_counter() - started, 1)
@@ -89,7 +87,7 @@ def build_store(
 
         # N-Triples: the side index reads the source while pyoxigraph loads it (it releases the
         # GIL), so the build takes the longer of the two, not their sum. Turtle: after, from a dump.
-        loader = threading.Thread(target=load)
+        loader = threading.Thread(target=load, args=(store,))
         loader.start()
         nt = source
         if fmt != ox.RdfFormat.N_TRIPLES:
@@ -157,9 +155,7 @@ def _check_fresh(path: Path, meta: dict) -> None:
     if (stat.st_size, stat.st_mtime) == (meta.get("size"), meta.get("mtime")):
         return
     if file_sha256(source) != meta.get("sha256"):
-        raise StoreError(
-            f"{path}: built from an older {source}; run `kb store build {source} --out {path}`"
-        )
+        raise StoreError(f"{path}: built from an older {source}; run `kb store build {source} --out {path}`")
 
 
 def open_store(path: Path) -> Store:

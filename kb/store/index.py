@@ -179,9 +179,7 @@ def _run_script(db: sqlite3.Connection, text: str) -> None:
     db.executescript(constants(text, lambda iri: term_id(db, iri)))
 
 
-def build_index(
-    nt: Path, db_path: Path, sha256: str, progress: Callable[[str], None] = lambda _: None
-) -> dict:
+def build_index(nt: Path, db_path: Path, sha256: str, progress: Callable[[str], None] = lambda _: None) -> dict:
     """Write the side index for the N-Triples file `nt` into `db_path`; returns counts."""
     from kb.store.queries import store_queries
 

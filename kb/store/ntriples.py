@@ -55,12 +55,7 @@ def scan(path: Path, wanted: set[bytes]) -> Iterator[tuple[bytes, bytes, bytes]]
     with open(path, "rb", buffering=1 << 22) as fh:
         for lineno, line in enumerate(fh, 1):
             parts = line.split(b" ", 2)
-            if (
-                len(parts) == 3
-                and parts[1][:1] == b"<"
-                and parts[1][-1:] == b">"
-                and line.endswith(b" .\n")
-            ):
+            if len(parts) == 3 and parts[1][:1] == b"<" and parts[1][-1:] == b">" and line.endswith(b" .\n"):
                 if parts[1] not in wanted:
                     continue
                 obj = parts[2][:-3]

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -40,8 +41,8 @@ class StoreQuery:
     name: str
     query: str
     build: str = ""
-    iri: frozenset[str] = frozenset()
-    bool: frozenset[str] = frozenset()
+    iris: frozenset[str] = frozenset()
+    bools: frozenset[str] = frozenset()
     requires: str = ""
 
     def applies(self, bound: dict[str, tuple[str, str, str | None]]) -> bool:
@@ -75,8 +76,8 @@ def load_store_query(path: Path) -> StoreQuery:
         name=path.stem,
         query="\n".join(sections["query"]).strip(),
         build="\n".join(sections["build"]).strip(),
-        iri=frozenset(head.get("iri", "").split()),
-        bool=frozenset(head.get("bool", "").split()),
+        iris=frozenset(head.get("iri", "").split()),
+        bools=frozenset(head.get("bool", "").split()),
         requires=head.get("requires", ""),
     )
 
@@ -84,9 +85,7 @@ def load_store_query(path: Path) -> StoreQuery:
 @lru_cache(maxsize=1)
 def store_queries() -> dict[str, StoreQuery]:
     """Every store form by question name (files starting with `_` are shared build steps)."""
-    return {
-        p.stem: load_store_query(p) for p in sorted(SQL_DIR.glob("*.sql")) if not p.stem.startswith("_")
-    }
+    return {p.stem: load_store_query(p) for p in sorted(SQL_DIR.glob("*.sql")) if not p.stem.startswith("_")}
 
 
 def _glob_contains(text: str) -> str:
@@ -147,15 +146,13 @@ def run_store_query(
         sql = f"SELECT * FROM ({sql}) LIMIT {int(limit) if limit is not None else -1} OFFSET {int(offset)}"
     cur = db.execute(sql, values)
     columns = [d[0] for d in cur.description]
-    conv = []
+    conv: list[Callable[[Any], Any] | None] = []
     for c in columns:
-        if c in sq.iri:
+        if c in sq.iris:
             conv.append((lambda v: compact(v) if v is not None else None) if compact_iris else None)
-        elif c in sq.bool:
+        elif c in sq.bools:
             conv.append(lambda v: bool(v) if v is not None else None)
         else:
             conv.append(None)
-    rows = [
-        {c: (f(v) if f else v) for c, f, v in zip(columns, conv, row, strict=True)} for row in cur
-    ]
+    rows = [{c: (f(v) if f else v) for c, f, v in zip(columns, conv, row, strict=True)} for row in cur]
     return columns, rows, total if total is not None else len(rows)

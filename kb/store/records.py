@@ -19,8 +19,7 @@ def papers(store: Store) -> list[Paper]:
     out = []
     concept, paper = str(CONCEPT), str(PAPER)
     for pid, title, year, doi, arxiv, first, authors, areas, methods, datasets in store.db.execute(
-        "SELECT paper, title, year, doi, arxiv, first, authors, areas, methods, datasets "
-        "FROM r_paper_records"
+        "SELECT paper, title, year, doi, arxiv, first, authors, areas, methods, datasets FROM r_paper_records"
     ):
         names = [a for a in (authors or "").split("|") if a]
         if first:
