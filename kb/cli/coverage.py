@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from kb.cli.store import store_dir_option
 from kb.output import format_option
 
 
@@ -40,13 +41,7 @@ from kb.output import format_option
     default=None,
     help="Data folder with taxonomy.ttl (default: $KB_DATA or the repository's data/).",
 )
-@click.option(
-    "--store",
-    "store_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="Read the papers from a prebuilt store (`kb store build`): for large graphs.",
-)
+@store_dir_option("Read the papers from a prebuilt store (`kb store build`): for large graphs.")
 def coverage(
     bib: Path,
     aux: Path | None,

@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from kb import sparql as kbsparql
+from kb.cli.store import store_dir_option
 from kb.output import echo_rows, format_option
 
 _param_option = click.option(
@@ -100,13 +101,7 @@ def _list_rows(fmt: str) -> None:
 @_param_option
 @_engine_option
 @_data_option
-@click.option(
-    "--store",
-    "store_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="Answer from a prebuilt store (`kb store build`): for large graphs.",
-)
+@store_dir_option("Answer from a prebuilt store (`kb store build`): for large graphs.")
 @click.option("--limit", type=click.IntRange(min=0), default=None, help="Print at most this many rows.")
 @click.option("--offset", type=click.IntRange(min=0), default=0, help="Skip this many rows first.")
 @format_option()

@@ -10,6 +10,17 @@ import click
 from kb import graph as kbgraph
 
 
+def store_dir_option(help: str):  # noqa: A002 (click's own keyword)
+    """`--store DIR`: a prebuilt store (`kb store build`), for commands that can read one."""
+    return click.option(
+        "--store",
+        "store_dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=None,
+        help=help,
+    )
+
+
 def _progress(message: str) -> None:
     click.echo(f"· {message}", err=True)
 
