@@ -86,7 +86,10 @@ def parse_venue(text: str) -> tuple[str, int | None, str | None]:
     if am:
         arxiv = am.group(1)
         venue = re.sub(r"\s*arxiv[:\s]*\d{4}\.\d{4,5}(v\d+)?", "", venue, flags=re.I).strip() or "arXiv"
-    return venue.strip().rstrip(","), year, arxiv
+    venue = decode_latex(venue.replace("\\&", "&")).strip().rstrip(",")
+    if re.fullmatch(r"(19|20)\d\d", venue):  # "*2024*, 2024.": the year in the venue's place, no venue
+        venue = ""
+    return venue, year, arxiv
 
 
 def family_name(author: str) -> str:

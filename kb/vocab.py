@@ -67,6 +67,7 @@ class KB(DefinedNamespace):
     subcategoryUnverified: URIRef
     accessToLLMs: URIRef
     rawCell: URIRef
+    tableYear: URIRef
 
     # datasets
     size: URIRef
@@ -80,6 +81,7 @@ class KB(DefinedNamespace):
     answers: URIRef
     defense: URIRef
     attack: URIRef
+    judgement: URIRef
 
     # sources
     locator: URIRef
@@ -87,6 +89,7 @@ class KB(DefinedNamespace):
     surveyVersion: URIRef
     section: URIRef
     order: URIRef
+    listOnly: URIRef
 
     # implementations
     implements: URIRef
@@ -274,6 +277,18 @@ TERM_DOCS: dict[str, tuple[str, str]] = {
     "subcategoryUnverified": ("subcategory unverified", "The source could not read the method's Subcategory cell."),
     "accessToLLMs": ("access to LLMs", "For agent methods: the access to the underlying LLM the method assumes."),
     "rawCell": ("raw cell", "The verbatim table cell where it differs from the clean label."),
+    "tableYear": (
+        "table year",
+        "The year the survey's table gives for the method's paper; it can differ from the paper list's year.",
+    ),
+    "judgement": (
+        "judgement",
+        "True on a defense link that is the knowledge base's own reasoned judgement, not stated by the survey.",
+    ),
+    "listOnly": (
+        "list only",
+        "True on a taxonomy concept that comes from the survey's public paper list only, not from the survey text.",
+    ),
     "size": ("size", "The size of a dataset or benchmark as the survey states it."),
     "evaluates": ("evaluates", "A threat type (area) that the dataset or benchmark is used to evaluate."),
     "introducedBy": ("introduced by", "The paper that introduced the dataset or benchmark."),

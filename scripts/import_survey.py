@@ -24,8 +24,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from kb.bib import BibEntry, read_bib, write_bib  # noqa: E402
 from kb.graph import bib_path, new_graph, parse_turtle  # noqa: E402
+from kb.ingest.corrections import Corrections  # noqa: E402
 from kb.papers import (  # noqa: E402
     CURATED_SOURCE,
+    OTHERS,
     bib_entry_for,
     make_paper_id,
     normalise_title,
@@ -98,16 +100,6 @@ ROLE_LABELS = {
 }
 ACCESS_LABELS = {"white-box": "white-box", "gray-box": "gray-box", "black-box": "black-box"}
 
-# Extra defense -> attack links that the section pairing does not give, with their reason.
-EXTRA_LINKS = [
-    ("llm.safety-alignment", "llm.jailbreak-attacks",
-     "Safety alignment trains the model itself to refuse harmful requests, the first line against jailbreaks."),
-    ("dm.intellectual-property-protection", "dm.model-extraction-attacks",
-     "Model watermarking and fingerprinting let an owner prove that a stolen diffusion model is theirs."),
-    ("dm.intellectual-property-protection", "dm.data-extraction-attacks",
-     "Protective perturbations and data watermarks limit or trace the reuse of images a model was trained on."),
-]
-
 # Spelling variants of dataset and model names that denote the same resource (keys after norm_key).
 NAME_ALIASES = {
     "mscoco": "coco", "coco2014": "coco", "coco2017": "coco", "agsnews": "agnews",
@@ -117,7 +109,7 @@ NAME_ALIASES = {
     "pokemonn": "pokemon", "imagenetv2": "imagenetv2", "vqav2": "vqav2", "tweetemo": "tweetevalemotion",
     "anthropicrlhf": "hhrlhf", "enronemail": "enron", "smsspam": "sms", "naturalquestions": "nq",
     "maliciousinstructions": "maliciousinstruct", "alpaca": "stanfordalpaca",
-    "alpacainstruction": "stanfordalpaca", "cifar10100": "cifar10100", "stl10": "stl10",
+    "alpacainstruction": "stanfordalpaca", "stl10": "stl10",
     "llama2chat": "llama2chat", "gpt4v": "gpt4v", "chatgpt": "chatgpt", "gpt35turbo": "gpt35",
     "dalle": "dalle", "dalle2": "dalle2", "dalle3": "dalle3",
 }
@@ -132,6 +124,7 @@ CELL_REPAIRS = {
 ONE_NAME_WITH_SLASH = {"cnn/daily mail", "dog/cat-100", "black/white-box", "tox100/1k"}
 # Not a named, reusable dataset: the survey's "self-built" and "custom (...)" cells.
 NOT_A_DATASET = re.compile(r"^(custom\b|self[- ]|crafted|curated|real conversation|custom benchmarks)", re.I)
+NAMED_BENCHMARK = re.compile(r"[A-Z][A-Za-z0-9]*-?Bench")  # MCIP-Bench, ToolBench
 UNNAMED = "Unspecified"  # a Subcategory cell the source could not read
 DROP_CELLS = {"", "-", "etc", "etc.", "others", "and others", "n/a", "na"}
 
@@ -165,6 +158,10 @@ def split_cell(cell: str | None, datasets: bool = False) -> list[str]:
     out = []
     for p in parts:
         p = re.sub(r"^\s*and\s+", "", p.strip()).strip().rstrip(".")
+        two = re.fullmatch(r"(.*?[A-Za-z][-\s]?)(\d+)/(\d+)", p)
+        if two and p.lower() not in ONE_NAME_WITH_SLASH:  # "CIFAR-10/100": two datasets
+            out += [two.group(1) + two.group(2), two.group(1) + two.group(3)]
+            continue
         if "/" in p and p.lower() not in ONE_NAME_WITH_SLASH and "(" not in p:
             pieces = [x.strip() for x in p.split("/")]
             if all(len(x) >= 3 and x[0].isalpha() for x in pieces):
@@ -173,6 +170,9 @@ def split_cell(cell: str | None, datasets: bool = False) -> list[str]:
         if p.lower() in DROP_CELLS or not re.search(r"[A-Za-z0-9]", p):
             continue
         if datasets and NOT_A_DATASET.search(p):
+            # "Custom (MCIP-Bench)": a self-built set, but a named benchmark inside is kept
+            out += [n for n in re.split(r"[,;]\s*", "".join(re.findall(r"\(([^)]*)\)", p)))
+                    if NAMED_BENCHMARK.fullmatch(n.strip())]
             continue
         if out and re.fullmatch(r"\d+(\.\d+)?[BM]?|\d+x\d+B", p):
             # "LLaMA-2-7B, 13B" and "GPT-3.5, 4": a size or version of the previous model
@@ -218,6 +218,8 @@ class Paper:
     table_only: bool = False
     dup_of: set[str] = field(default_factory=set)
     survey_refs: set[int] = field(default_factory=set)
+    redirects: set[str] = field(default_factory=set)  # former IDs that now point here
+    needs_area: bool = False  # its list section names a family only, not the threat type
 
 
 class Importer:
@@ -233,9 +235,13 @@ class Importer:
         self.enrich = yaml.safe_load((shared / "enrichment/identifiers.yaml").read_text())
         defs_path = Path(__file__).with_name("definitions.yaml")
         self.defs = yaml.safe_load(defs_path.read_text()) if defs_path.exists() else {}
+        self.corr = Corrections(Path(__file__).with_name("corrections.yaml"))
+        self.corr_src = self.source("kb-corrections", "Curated corrections of the sources", None,
+                                    "scripts/corrections.yaml: each fact with its source and reason")
         self.concepts: dict[str, URIRef] = {}
         self.tt_by_family_name: dict[tuple[str, str], str] = {}  # (family or sub-model, name) -> id
         self.cat_norm: dict[str, str] = {}
+        self.sub_norm: dict[tuple[str, str, str, str], str] = {}  # (owner, threat type, cell, sub) -> node name
         self.papers: dict[str, Paper] = {}
         self.paper_by_title: dict[str, str] = {}
         self.order = 0
@@ -245,18 +251,19 @@ class Importer:
         self.order += 1
         return Literal(self.order)
 
-    def source(self, sid: str, label: str, url: str, locator: str | None = None,
+    def source(self, sid: str, label: str, url: str | None, locator: str | None = None,
                page: int | None = None) -> URIRef:
         s = SOURCE[sid]
         if (s, RDF.type, KB.Source) not in self.g:
             self.g.add((s, RDF.type, KB.Source))
             self.g.add((s, RDFS.label, Literal(label)))
-            self.g.add((s, FOAF.page, URIRef(url)))
+            if url:
+                self.g.add((s, FOAF.page, URIRef(url)))
             if locator:
                 self.g.add((s, KB.locator, Literal(locator)))
             if page:
                 self.g.add((s, KB.page, Literal(page)))
-            if "2502.05206" in url:
+            if url and "2502.05206" in url:
                 self.g.add((s, KB.surveyVersion, Literal("arXiv v6 (14 Apr 2026)")))
         return s
 
@@ -397,6 +404,13 @@ class Importer:
               "source": {"locator": "Paper list, Agent Safety: Internal Safety Collapse"}}
         self.threat_type("Agent", "Agent", "agent", tt, list_only=True)
 
+    def rows_moved(self, fid: str, threat_type: str, category: str) -> bool:
+        """True when every table row without a Subcategory in this cell is placed by a correction."""
+        rows = [r["id"] for r in self.rows if r["model_family"] == fid and r["threat_type"] == threat_type
+                and r["category"] == category and not r.get("subcategory")]
+        moved = {e["row"] for e in self.corr.of("methods")}
+        return bool(rows) and set(rows) <= moved
+
     def threat_type(self, fid: str, key: str, base: str, tt: dict, list_only: bool = False) -> None:
         name = tt["name"]
         tid = f"{base}.{slugify(name)}"
@@ -412,24 +426,47 @@ class Importer:
         area = f"{name.lower()} on {family_name}"
         definition = self.definition("threat_type", name, f"{key}/{name}", area)
         c = self.concept(tid, name, KB.ThreatType, base, src, definition, fid)
-        if not list_only:
+        if list_only:
+            self.g.add((c, KB.listOnly, Literal(True)))
+        else:
             self.g.add((c, KB.section, Literal(tt["section"])))
         kind, role = self.threat_kind(name), self.role(name)
         self.add_facets(c, kind, role, [])
         self.tt_by_family_name[(key, name)] = tid
         for cat in tt.get("categories", []):
             verb = cat["name"]
-            cname = self.cat_norm.get(verb, verb)
+            same = self.corr.find("categories", path=[key, name, verb])
+            cname = same["same_as"] if same else self.cat_norm.get(verb, verb)
+            self.cat_norm[verb] = cname
             cid = f"{tid}.{slugify(cname)}"
-            csrc = self.table_source(cat["source"]["locator"].split(" (")[0],
-                                     _page(cat["source"]["locator"]))
-            cdef = self.definition("category", cname, f"{key}/{name}/{cname}", area)
-            cc = self.concept(cid, cname, KB.Category, tid, csrc, cdef, fid)
-            self.alt_labels(cc, cname, verb)
             access = self.access(cname) if role == "attack" else []
-            self.add_facets(cc, kind, role, access)
+            if same:  # the same node as a sibling: keep the cell's spelling, no second node
+                if cid not in self.concepts:
+                    raise SystemExit(f"import: corrections.yaml: category {same['same_as']!r} is not a sibling")
+                self.g.add((CONCEPT[cid], SKOS.altLabel, Literal(verb, lang="en")))
+                self.g.add((CONCEPT[cid], KB.flag, Literal(Corrections.note(same))))
+                self.g.add((CONCEPT[cid], PROV.wasDerivedFrom, self.corr_src))
+            else:
+                csrc = self.table_source(cat["source"]["locator"].split(" (")[0],
+                                         _page(cat["source"]["locator"]))
+                cdef = self.definition("category", cname, f"{key}/{name}/{cname}", area)
+                cc = self.concept(cid, cname, KB.Category, tid, csrc, cdef, fid)
+                self.alt_labels(cc, cname, verb)
+                self.add_facets(cc, kind, role, access)
             for sub in cat.get("subcategories", []):
+                if sub["name"] is None and self.rows_moved(fid, name, verb):
+                    continue  # its rows are placed by a correction; no invented node
                 sname = sub["name"] or UNNAMED
+                ssame = self.corr.find("subcategories", path=[key, name, verb, sname])
+                if ssame:
+                    target = CONCEPT[f"{cid}.{slugify(ssame['same_as'])}"]
+                    if target not in self.concepts.values():
+                        raise SystemExit(f"import: corrections.yaml: subcategory {ssame['same_as']!r} is not a sibling")
+                    self.g.add((target, SKOS.altLabel, Literal(sname, lang="en")))
+                    self.g.add((target, KB.flag, Literal(Corrections.note(ssame))))
+                    self.g.add((target, PROV.wasDerivedFrom, self.corr_src))
+                    self.sub_norm[(key, name, verb, sname)] = ssame["same_as"]
+                    continue
                 sid = f"{cid}.{slugify(sname)}"
                 ssrc = self.table_source(sub["source"].split(" — ")[-1].split(" (")[0],
                                          _page(sub["source"]))
@@ -468,6 +505,8 @@ class Importer:
                 e = ListEntry(title, parse_authors(authors_line[2:]), venue_line[2:].strip(),
                               section or "", chapter, i + 1)
                 e.venue, e.year, e.arxiv = parse_venue(e.venue_raw)
+                if not e.venue:
+                    e.flags.append(f"The source list names no venue (line {i + 3}: '{e.venue_raw}').")
                 if authors_line.count("{") != authors_line.count("}"):
                     e.flags.append(f"An author name is cut off in the source list (line {i + 2}).")
                 entries.append(e)
@@ -503,6 +542,10 @@ class Importer:
                     p.flags.append(
                         f"Listed again under '{e.section}' with venue '{e.venue_raw}' (line {e.line})."
                     )
+                if _extends(e.authors, p.authors):
+                    p.flags.append(f"Listed again under '{e.section}' (line {e.line}) with a longer author "
+                                   "list, which is kept.")
+                    p.authors = e.authors
             else:
                 pid = make_paper_id(e.authors, e.year, e.title, taken)
                 taken.add(pid)
@@ -514,8 +557,40 @@ class Importer:
             p.sections.append(e.section)
             p.flags.extend(f for f in e.flags if f not in p.flags)
             p.sources.add(str(sec_src))
-            p.concepts.update(self.section_concepts(e.chapter, e.section))
+            areas = self.section_concepts(e.chapter, e.section)
+            if len(areas) > 1:  # one heading for attacks and defenses: the paper's own correction decides
+                fix = self.placement_fix(e.title)
+                if fix is None:
+                    raise SystemExit(f"import: '{e.title}' (line {e.line}) is listed under '{e.section}'; "
+                                     "add it to placements in scripts/corrections.yaml")
+                areas = list(fix["areas"])
+                p.flags.append(f"Area {', '.join(areas)}: {Corrections.note(fix)}")
+                p.sources.add(str(self.corr_src))
+            elif self.concepts_are_families(areas):
+                p.needs_area = True
+            p.concepts.update(areas)
         self.taken = taken
+
+    def paper_fix(self, title: str) -> dict | None:
+        """The corrections.yaml papers entry for a title (compared normalised), marked as applied."""
+        key = normalise_title(title)
+        for e in self.corr.of("papers"):
+            if normalise_title(e["title"]) == key:
+                return self.corr.use("papers", e)
+        return None
+
+    def placement_fix(self, title: str) -> dict | None:
+        key = normalise_title(title)
+        for e in self.corr.of("placements"):
+            if normalise_title(e["title"]) == key:
+                for cid in e["areas"]:
+                    if cid not in self.concepts:
+                        raise SystemExit(f"import: corrections.yaml: placement of '{title}': unknown concept {cid}")
+                return self.corr.use("placements", e)
+        return None
+
+    def concepts_are_families(self, cids: list[str]) -> bool:
+        return all((CONCEPT[c], RDF.type, KB.ModelFamily) in self.g for c in cids)
 
     def enrichment(self) -> None:
         by_arxiv: dict[str, list[str]] = defaultdict(list)
@@ -566,9 +641,13 @@ class Importer:
             tid = self.tt_by_family_name.get((owner, row["threat_type"]))
             if tid is None:
                 raise SystemExit(f"import: row {row['id']}: threat type {row['threat_type']!r} unknown")
-            cname = row.get("category_normalized") or row["category"]
+            fix = self.corr.find("methods", row=row["id"], method=row["method"])
+            cname = (fix or {}).get("category") or row.get("category_normalized") or self.cat_norm.get(
+                row["category"], row["category"])
             cid = f"{tid}.{slugify(cname)}"
-            sid = f"{cid}.{slugify(row['subcategory'] or UNNAMED)}"
+            sname = (fix or {}).get("subcategory") or row["subcategory"] or UNNAMED
+            sname = self.sub_norm.get((owner, row["threat_type"], row["category"], sname), sname)
+            sid = f"{cid}.{slugify(sname)}"
             if sid not in self.concepts:
                 raise SystemExit(f"import: row {row['id']}: subcategory {sid} not in the taxonomy")
             mid = f"{fam.lower()}-{slugify(row['method'])}"
@@ -587,6 +666,11 @@ class Importer:
             g.add((m, KB.order, self.next_order()))
             g.add((m, PROV.wasDerivedFrom, src))
             g.add((m, KB.modelFamily, CONCEPT[fam.lower()]))
+            if row.get("year"):  # the table's own year, which may differ from the paper list's
+                g.add((m, KB.tableYear, Literal(f"{int(row['year']):04d}", datatype=XSD.gYear)))
+            if fix:
+                g.add((m, KB.flag, Literal(Corrections.note(fix))))
+                g.add((m, PROV.wasDerivedFrom, self.corr_src))
             for o in g.objects(CONCEPT[sid], KB.threatKind):
                 g.add((m, KB.threatKind, o))
             for o in g.objects(CONCEPT[sid], KB.role):
@@ -597,6 +681,8 @@ class Importer:
                 g.add((m, KB.surveyRef, Literal(int(ref))))
             if row["category"] != cname:
                 g.add((m, KB.rawCell, Literal(f"Category: {row['category']}")))
+            if row["subcategory"] and row["subcategory"] != sname:
+                g.add((m, KB.rawCell, Literal(f"Subcategory: {row['subcategory']}")))
             if row.get("threat_type_unverified"):
                 g.add((m, KB.threatTypeUnverified, Literal(True)))
             if row.get("subcategory_unverified"):
@@ -617,18 +703,33 @@ class Importer:
             pid = self.paper_for_row(row)
             p = self.papers[pid]
             p.concepts.add(sid)
+            if p.needs_area:  # e.g. "Attacks and Defense for ViT": the table row names the threat type
+                p.concepts.add(tid)
             p.survey_refs.update(int(r) for r in row["refs"])
             p.sources.add(str(src))
             if row.get("year") and p.year and int(row["year"]) != p.year and not p.table_only:
                 p.flags.append(f"Survey table {row['source']['table']} gives year {row['year']}, the list {p.year}.")
             g.add((m, KB.proposedIn, PAPER[pid]))
-            for name in split_cell(row.get("target_models")):
+            for name in split_cell(self.fix_cell(row.get("target_models"))):
                 g.add((m, KB.targetModel, self.named_resource(name, MODEL, KB.Model, self.model_keys)))
-            for name in split_cell(row.get("datasets"), datasets=True):
+            for name in split_cell(self.fix_cell(row.get("datasets")), datasets=True):
+                if self.not_a_dataset(name):
+                    continue
                 d = self.named_resource(name, DATASET, DCAT.Dataset, self.dataset_keys)
                 g.add((m, KB.evaluatedOn, d))
                 g.add((d, KB.evaluates, CONCEPT[tid]))
                 g.add((d, KB.modelFamily, CONCEPT[fam.lower()]))
+
+    def fix_cell(self, cell: str | None) -> str | None:
+        """A table cell with the cut-off names of corrections.yaml repaired."""
+        for e in self.corr.of("cells"):
+            if cell and re.search(rf"{re.escape(e['cell'])}(?=,|$)", cell):
+                cell = re.sub(rf"{re.escape(e['cell'])}(?=,|$)", e["fixed"], cell)
+                self.corr.use("cells", e)
+        return cell
+
+    def not_a_dataset(self, name: str) -> bool:
+        return self.corr.find("not_datasets", name=name) is not None
 
     def named_resource(self, name: str, ns, cls: URIRef, index: dict[str, URIRef]) -> URIRef:
         key = norm_key(name)
@@ -657,18 +758,63 @@ class Importer:
         key = normalise_title(row["ref_title"])
         if key in self.paper_by_title:
             return self.paper_by_title[key]
-        # a reference of the survey's tables that the paper list lacks: authors unknown
+        # a reference of the survey's tables that the paper list lacks
         title = row["ref_title"]
         pid = make_paper_id([], row.get("year"), title, self.taken, fallback=row["method"])
         self.taken.add(pid)
+        fix = self.paper_fix(title)
+        authors = list((fix or {}).get("set", {}).get("authors") or [])
         p = Paper(pid, title, [], row.get("year"), "", table_only=True)
-        p.flags.append(
-            "Only in the survey's tables (not in its paper list): authors and venue are unknown to the "
-            "sources; the title is the reference list's lower-cased form."
-        )
+        if authors:  # named by a correction: the ID follows the grammar, the former one redirects
+            if fix.get("redirect_from") != pid:
+                raise SystemExit(f"import: corrections.yaml: '{title}' needs redirect_from: {pid}")
+            p.pid = pid = make_paper_id(authors, row.get("year"), title, self.taken)
+            self.taken.add(pid)
+            p.redirects.add(fix["redirect_from"])
+            p.flags.append("Only in the survey's tables (not in its paper list); the title is the reference "
+                           "list's lower-cased form.")
+        else:
+            p.flags.append(
+                "Only in the survey's tables (not in its paper list): authors and venue are unknown to the "
+                "sources; the title is the reference list's lower-cased form."
+            )
         self.papers[pid] = p
         self.paper_by_title[key] = pid
         return pid
+
+    def settle_areas(self) -> None:
+        """Papers whose list section names a family only and no table row placed: a correction decides."""
+        for p in self.papers.values():
+            if not p.needs_area or any((CONCEPT[c], RDF.type, KB.ModelFamily) not in self.g for c in p.concepts):
+                continue
+            fix = self.placement_fix(p.title)
+            if fix is None:
+                raise SystemExit(f"import: '{p.title}' is listed under {', '.join(p.sections)} without a threat "
+                                 "type; add it to placements in scripts/corrections.yaml")
+            p.concepts.update(fix["areas"])
+            p.flags.append(f"Area {', '.join(fix['areas'])}: {Corrections.note(fix)}")
+            p.sources.add(str(self.corr_src))
+
+    def apply_paper_fixes(self) -> None:
+        """Set the bibliographic facts of corrections.yaml, flagging what the sources said."""
+        by_title = {normalise_title(p.title): p for p in self.papers.values()}
+        for e in self.corr.of("papers"):
+            p = by_title.get(normalise_title(e["title"]))
+            if p is None:
+                continue
+            self.corr.use("papers", e)
+            changes = []
+            for name, value in e["set"].items():
+                old = getattr(p, name)
+                value = [str(v) for v in value] if name == "authors" else value
+                if old == value:
+                    continue
+                shown = "; ".join(x for x in old if x != OTHERS) if name == "authors" else old
+                changes.append(f"{name} (the source gives '{shown}')" if shown else f"{name} (added)")
+                setattr(p, name, value)
+            if changes:
+                p.flags.append(f"Corrected {', '.join(changes)}: {Corrections.note(e)}")
+            p.sources.add(str(self.corr_src))
 
     # ---------------------------------------------------------------- datasets
     def datasets(self) -> None:
@@ -750,8 +896,8 @@ class Importer:
         g = self.g
         org = self.source("list-organization", "Paper list, 'Organization' note", LIST_URL,
                           "Survey structure: each defense section follows the attacks it answers")
-        lead = self.source("kb-curation", "Curated by the knowledge-base maintainers",
-                           "https://arxiv.org/abs/2502.05206", "Reasoned link, not stated by the survey")
+        lead = self.source("kb-curation", "Curated by the knowledge-base maintainers", None,
+                           "Reasoned link, not stated by the survey (scripts/corrections.yaml, links)")
         pairs = []
         by_owner: dict[str, dict[str, str]] = defaultdict(dict)
         for (owner, name), tid in self.tt_by_family_name.items():
@@ -763,7 +909,12 @@ class Importer:
                     if attack in names:
                         pairs.append((tid, names[attack], org,
                                       f"{name} answer the {attack.lower()} of the section before them."))
-        pairs += [(d, a, lead, note) for d, a, note in EXTRA_LINKS]
+        for e in self.corr.of("links"):
+            for cid in (e["defense"], e["attack"]):
+                if cid not in self.concepts:
+                    raise SystemExit(f"import: corrections.yaml: link names unknown concept {cid}")
+            self.corr.use("links", e)
+            pairs.append((e["defense"], e["attack"], lead, " ".join(e["reason"].split())))
         for d, a, src, note in pairs:
             g.add((CONCEPT[d], KB.answers, CONCEPT[a]))
             link = LINK[f"{d}--{a}".replace(".", "-")]
@@ -772,6 +923,8 @@ class Importer:
             g.add((link, KB.attack, CONCEPT[a]))
             g.add((link, RDFS.comment, Literal(note, lang="en")))
             g.add((link, DCTERMS.source, src))
+            if src == lead:
+                g.add((link, KB.judgement, Literal(True)))
 
     # ----------------------------------------------------------- the documents
     def vocabulary_docs(self) -> None:
@@ -829,8 +982,10 @@ class Importer:
                 self.g.add((s, KB.possibleDuplicateOf, PAPER[other]))
             for ref in sorted(p.survey_refs):
                 self.g.add((s, KB.surveyRef, Literal(ref)))
-            if p.table_only:
+            if p.table_only and not p.authors:
                 self.g.add((s, KB.needsReview, Literal(True)))
+            for old in sorted(p.redirects):
+                self.g.add((PAPER[old], DCTERMS.isReplacedBy, s))
             bib.append(bib_entry_for(p.pid, p.title, p.authors, p.year, p.venue, p.arxiv, p.doi, p.code))
         self.merge_person_names()
         return bib
@@ -866,8 +1021,13 @@ class Importer:
         self.papers_from_list()
         self.enrichment()
         self.methods()
+        self.settle_areas()
+        self.apply_paper_fixes()
         self.datasets()
         self.defense_links()
+        unused = self.corr.unused()
+        if unused:
+            raise SystemExit("import: " + unused[0])
         self.implementations()
         bib = self.emit_papers()
         self.keep_curated(bib)
@@ -876,6 +1036,13 @@ class Importer:
         write_turtle(self.g, self.out / "taxonomy.ttl")
         write_bib(bib, bibfile)
         print(f"wrote {self.out / 'taxonomy.ttl'} ({len(self.g)} triples) and {bibfile} ({len(bib)} entries)")
+
+
+def _extends(longer: list[str], shorter: list[str]) -> bool:
+    """True when `longer` names every author of `shorter`, in order, and more."""
+    a = [x for x in longer if x != OTHERS]
+    b = [x for x in shorter if x != OTHERS]
+    return len(a) > len(b) and a[: len(b)] == b
 
 
 def _closure(g, s):

@@ -211,3 +211,16 @@ def test_real_single_method_subcategories_have_one_method(real):
     for row in real["single_method"]:
         n = sum(1 for _ in g.subjects(KB.subcategory, CONCEPT[row["subcategory"]]))
         assert n == row["methods"] <= 1, row["subcategory"]
+
+
+@needs_real
+def test_real_undefended_by_the_survey_alone(real):
+    # issue #13: 12 attack areas the survey leaves undefended; our judgement links answer two of
+    # them (DM extraction), and the list-only Internal Safety Collapse is not the survey's area
+    rows = by(real["undefended_survey"], "area")
+    assert len(rows) == 12
+    assert "agent.internal-safety-collapse" not in rows
+    assert rows["dm.data-extraction-attacks"]["our_links"] == "dm.intellectual-property-protection"
+    assert rows["dm.model-extraction-attacks"]["our_links"] == "dm.intellectual-property-protection"
+    assert set(rows) - {r["area"] for r in real["undefended"]} == {
+        "dm.data-extraction-attacks", "dm.model-extraction-attacks"}

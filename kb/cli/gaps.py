@@ -15,6 +15,7 @@ SECTION_NAMES = (
     "matrix_methods",
     "empty_cells",
     "undefended",
+    "undefended_survey",
     "single_method",
     "no_benchmark",
     "stale",

@@ -29,7 +29,13 @@ SECTIONS: dict[str, tuple[str, str]] = {
     "empty_cells": ("Empty cells", "Family and threat-kind pairs without a single paper."),
     "undefended": (
         "Attack areas without a defense area",
-        "Attack threat types that no defense threat type answers (kb:answers), per family.",
+        "Attack threat types that no defense threat type answers (kb:answers), per family, counting "
+        "the survey's links and our own judgement links.",
+    ),
+    "undefended_survey": (
+        "Attack areas the survey leaves without a defense area",
+        "As `undefended`, with the links the survey states alone (its section pairing); our_links names "
+        "the defense areas that our own judgement links (kb:judgement) add.",
     ),
     "single_method": (
         "Subcategories resting on a single method",
@@ -62,6 +68,7 @@ def analyse_tables(tables: Tables) -> dict[str, Rows]:
         "matrix_methods": s.matrix(v, methods),
         "empty_cells": s.empty_cells(v, papers),
         "undefended": s.undefended(v),
+        "undefended_survey": s.undefended(v, survey_only=True),
         "single_method": s.single_method(v),
         "no_benchmark": s.no_benchmark(v),
         "stale": s.stale(v),

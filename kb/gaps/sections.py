@@ -71,37 +71,51 @@ def empty_cells(v: View, papers: dict[tuple[str, str], set[str]]) -> Rows:
     return rows
 
 
-def undefended(v: View) -> Rows:
+def undefended(v: View, survey_only: bool = False) -> Rows:
+    """Attack areas no defense area answers: with every link, or (survey_only) with the sources' links
+    alone, each row then naming the links of our own judgement that answer it."""
+    judged = None if not survey_only else False
     # kind -> families with a defense area that answers an attack area of that kind
     defended_kinds: dict[str, set[str]] = defaultdict(set)
-    for u, w, rel in v.g.edges(data="rel"):
-        if rel == "answers" and v.nodes[w].get("threat_kind"):
-            defended_kinds[v.nodes[w]["threat_kind"]].add(short(v.fam(u)))
+    for u, w, a in v.g.edges(data=True):
+        if a["rel"] == "answers" and v.nodes[w].get("threat_kind"):
+            if judged is None or a.get("judgement", False) == judged:
+                defended_kinds[v.nodes[w]["threat_kind"]].add(short(v.fam(u)))
     rows = []
     for a in v.areas:
         attrs = v.nodes[a]
-        if attrs["role"] != "role-attack" or v.into(a, "answers"):
+        if attrs["role"] != "role-attack" or v.answered_by(a, judged):
+            continue
+        if survey_only and attrs.get("list_only"):  # not the survey's area (its paper list's only)
             continue
         k, fam = attrs["threat_kind"], short(attrs["family"])
         elsewhere = sorted(defended_kinds.get(k, set()) - {fam})
-        reading = f"No defense area answers {v.name(a)} ({n_of(len(v.papers_of[a]), 'paper')})"
+        papers = n_of(len(v.papers_of[a]), "paper")
+        if survey_only:
+            reading = f"The survey gives no defense area for {v.name(a)} ({papers})"
+        else:
+            reading = f"No defense area answers {v.name(a)} ({papers})"
         if elsewhere:
             have = "has" if len(elsewhere) == 1 else "have"
             reading += f"; {and_list(elsewhere)} {have} {article(k)} {k} defense area to start from"
         else:
             reading += f"; no family has {article(k)} {k} defense area"
-        rows.append(
-            {
-                "family": attrs["family"],
-                "area": attrs["id"],
-                "label": attrs["label"],
-                "threat_kind": k,
-                "papers": len(v.papers_of[a]),
-                "methods": len(v.methods_of[a]),
-                "defended_elsewhere": "; ".join(elsewhere) or None,
-                "reading": reading,
-            }
-        )
+        row = {
+            "family": attrs["family"],
+            "area": attrs["id"],
+            "label": attrs["label"],
+            "threat_kind": k,
+            "papers": len(v.papers_of[a]),
+            "methods": len(v.methods_of[a]),
+            "defended_elsewhere": "; ".join(elsewhere) or None,
+        }
+        if survey_only:
+            ours = sorted(v.nodes[d]["id"] for d in v.answered_by(a, True))
+            row["our_links"] = "; ".join(ours) or None
+            if ours:
+                reading += f"; our own judgement links {and_list(ours)} to it"
+        row["reading"] = reading
+        rows.append(row)
     return rows
 
 

@@ -76,6 +76,7 @@ def build_graph(tables: Tables) -> nx.DiGraph:
             role=c["role"],
             order=c["sort_order"],
             parent=c["parent"],
+            list_only=bool(c.get("list_only")),
         )
     for p in tables["papers"]:
         g.add_node(
@@ -122,7 +123,12 @@ def build_graph(tables: Tables) -> nx.DiGraph:
     for r in tables["dataset_concepts"]:
         g.add_edge(f"dataset:{r['dataset_id']}", f"concept:{r['concept_id']}", rel="evaluates")
     for r in tables["defense_links"]:
-        g.add_edge(f"concept:{r['defense_id']}", f"concept:{r['attack_id']}", rel="answers")
+        g.add_edge(
+            f"concept:{r['defense_id']}",
+            f"concept:{r['attack_id']}",
+            rel="answers",
+            judgement=bool(r.get("judgement")),
+        )
     return g
 
 
@@ -185,6 +191,14 @@ class View:
 
     def into(self, node: str, rel: str) -> list[str]:
         return [u for u in self.g.predecessors(node) if self.g.edges[u, node]["rel"] == rel]
+
+    def answered_by(self, attack: str, judgement: bool | None = None) -> list[str]:
+        """Defense areas answering an attack area: all, only the sources' (False) or only ours (True)."""
+        return [
+            u
+            for u in self.into(attack, "answers")
+            if judgement is None or self.g.edges[u, attack].get("judgement", False) == judgement
+        ]
 
     def name(self, node: str) -> str:
         """A readable name: family abbreviation and label, e.g. 'LLM Jailbreak Attacks'."""
