@@ -528,7 +528,7 @@ def render_store(saved: dict) -> list[str]:
         f"`python scripts/bench_scale.py --engines store --sizes {' '.join(map(str, sizes))} "
         "--steps queries coverage cli` (`nice`d). The store is pyoxigraph's on-disk database plus a SQLite side "
         "index with aggregates, listings in each question's order and FTS5 trigram text indexes, built "
-        "from the N-Triples in one pass (docs/queries.md, section Prebuilt store). Query times are "
+        "from the N-Triples in one pass ([docs/store.md](docs/store.md)). Query times are "
         f"medians of 3 for a page of at most {PAGE:,} rows with the total counted "
         f"(`--limit {PAGE}`); `kb query` is the whole process, start included, one run. "
         f"Measured {m.get('date', '?')} on {m.get('cores', '?')} cores shared with other jobs "
