@@ -179,7 +179,7 @@ def _store_child(spec: dict) -> None:
         )
     if spec.get("cli"):  # the whole `kb query` process, as a user runs it (one run each)
         kb = Path(sys.executable).parent / "kb"
-        for name in spec["queries"]:
+        for name in spec.get("all_queries", spec["queries"]):
             emit(event="start", name=f"cli:{name}")
             t0 = time.perf_counter()
             subprocess.run(
@@ -372,6 +372,7 @@ def measure(n: int, engine: str, args, names: list[str]) -> dict:
             "repeat": args.repeat,
             "work": str(args.work),
             "build_peak_mb": args.build_peak_mb,
+            "all_queries": list(names),
             **extras,
         }
         events = run_child(spec, args.load_timeout, args.query_timeout, args.mem_limit)
