@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -10,6 +11,12 @@ from bibtexparser.model import Entry, Field
 
 from kb.atomic import atomic_write_text
 from kb.graph import DataError
+
+# bibtexparser logs each broken block itself ("Unknown block type ..."); we report them as one
+# line naming file and line (read_bib), so its own messages stay out of the output.
+_bibtexparser_log = logging.getLogger("bibtexparser")
+_bibtexparser_log.addHandler(logging.NullHandler())
+_bibtexparser_log.propagate = False
 
 # Canonical field order; fields not listed follow in alphabetical order.
 FIELD_ORDER = [

@@ -59,7 +59,7 @@ def _runs(out: Path, data_dir: Path | None) -> list[Path] | None:
 def _site(out: Path, data_dir: Path | None) -> list[Path] | None:
     from kb.site import build_site
 
-    build_site(out / "site", data_dir=data_dir)
+    build_site(out / "site", data_dir=data_dir, progress=lambda m: print(f"      {m}", file=sys.stderr))
     return [out / "site"]
 
 

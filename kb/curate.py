@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,6 +10,7 @@ from rapidfuzz import process
 from rdflib import Literal
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS
 
+from kb.atomic import recover, write_together
 from kb.bib import BibEntry, parse_bib_text, read_bib, render_bib
 from kb.graph import DataError, bib_path, parse_turtle, taxonomy_path
 from kb.papers import (
@@ -27,28 +26,25 @@ from kb.turtle import render_turtle
 from kb.vocab import BIBO, CONCEPT, KB, PAPER
 
 ARXIV_IN_TEXT = re.compile(r"(?<![\d.])(\d{4}\.\d{4,5})(?:v\d+)?(?![\d])")
+NOT_IN_IRI = re.compile(r'[\s<>"{}|^`\\]')  # characters an IRI (Turtle's <...>) may not hold
 
 
 def _write_both(files: dict[Path, str]) -> None:
-    """Write several files so that none is left half-written: all temp files first, then renames."""
-    temps = []
-    try:
-        for path, text in files.items():
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-                fh.write(text)
-            temps.append((tmp, path))
-        for tmp, path in temps:
-            os.replace(tmp, path)
-    finally:
-        for tmp, _ in temps:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
+    """Replace the curated files as one change (a journal beside taxonomy.ttl; see kb.atomic)."""
+    write_together(files, next(iter(files)).parent)
+
+
+def recover_data(data_dir: Path | None = None) -> str | None:
+    """Finish (or undo) a `kb add` or `kb fmt` that was killed halfway; say which, or None."""
+    ttl = taxonomy_path(data_dir)
+    return recover(ttl.parent, {ttl: "", bib_path(data_dir): ""})
 
 
 def format_files(data_dir: Path | None = None, check_only: bool = False) -> list[Path]:
     """Rewrite taxonomy.ttl and references.bib canonically; return the files that were not canonical."""
     ttl, bib = taxonomy_path(data_dir), bib_path(data_dir)
+    if not check_only:
+        recover_data(data_dir)
     graph = parse_turtle(ttl)
     entries = read_bib(bib).entries
     wanted = {ttl: render_turtle(graph), bib: render_bib(entries)}
@@ -90,6 +86,12 @@ def _bib_authors(text: str) -> list[str]:
 def entry_facts(entry: BibEntry) -> NewPaper:
     """Title, authors, year, venue and identifiers of a BibTeX entry."""
     f = entry.fields
+    bad = NOT_IN_IRI.search(f.get("url", "").strip())
+    if bad:
+        raise DataError(
+            f"entry '{entry.key}' (line {entry.line}): the url holds {bad.group()!r}, which a URL "
+            "may not contain; percent-encode it (a space is %20) or remove the url field"
+        )
     title = " ".join(decode_latex(f.get("title", "")).split())
     if not title:
         raise DataError(f"entry '{entry.key}' (line {entry.line}): no title; add a title field")
@@ -119,6 +121,7 @@ def add_paper(bib_text: str, concepts: list[str], data_dir: Path | None = None,
     if not concepts:
         raise DataError("no concept given; pass --concept ID (see `kb query concepts` for IDs)")
     ttl, bib = taxonomy_path(data_dir), bib_path(data_dir)
+    recover_data(data_dir)
     graph = parse_turtle(ttl)
     entries = read_bib(bib).entries
     known = {str(c).rsplit("/", 1)[-1] for c in graph.subjects(RDF.type, SKOS.Concept)

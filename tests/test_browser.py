@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import functools
 import http.server
+import json
+import os
+import re
 import threading
 from pathlib import Path
 from urllib.parse import urlparse
+from urllib.request import urlopen
 
 import pytest
 
@@ -131,4 +135,97 @@ def test_browse_search_and_stay_offline(site, browser):
         and urlparse(u).hostname not in ("127.0.0.1", "localhost")
     ]
     assert requests and not outside, f"requests outside localhost: {outside[:5]}"
+    page.close()
+
+
+# Pages a researcher reads at 1400 px: home, a threat type, a subcategory with its methods table,
+# the gaps page and one query page. (name, path)
+READ_PAGES = [
+    ("home", "/"),
+    ("area", "/llm/jailbreak-attacks/"),
+    ("subcategory", "/llm/jailbreak-attacks/black-box/hand-crafted/"),
+    ("gaps", "/gaps/"),
+    ("query", "/queries/attacks-by-kind-access/"),
+    ("papers", "/papers/year-2024/"),
+]
+# visible text of the article outside code (commands and ID fields are there to be copied)
+_PROSE = """() => { const a = document.querySelector('article').cloneNode(true);
+  a.querySelectorAll('code, pre, details:not([open])').forEach(e => e.remove());
+  document.body.appendChild(a); const t = a.innerText; a.remove(); return t; }"""
+CURIE = re.compile(
+    r"\b(?:concept|paper|method|dataset|facet|kb|model|person|source|scheme|impl|link|"
+    r"dcterms|skos|rdfs|bibo|fabio|schema|prov):[A-Za-z0-9]"
+)
+SCREENS = Path(os.environ.get("KB_SCREENS", str(SCREENSHOT.parent / "screens")))
+# every element that could hide data by scrolling or clipping: tables and their theme wrappers
+_CLIPPED = """() => [...document.querySelectorAll(
+    'article table, article .md-typeset__table, article .md-typeset__scrollwrap')]
+  .filter(e => e.offsetParent !== null && e.scrollWidth > e.clientWidth + 1)
+  .map(e => `${e.tagName}.${e.className}: ${e.scrollWidth} > ${e.clientWidth}`)"""
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_pages_read_at_1400px(site, browser, scheme):
+    page = browser.new_page(viewport={"width": 1400, "height": 1000}, color_scheme=scheme)
+    SCREENS.mkdir(parents=True, exist_ok=True)
+    for name, path in READ_PAGES:
+        page.goto(site + path)
+        # open every collapsed section so hidden tables are measured too
+        page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
+        assert page.evaluate(_CLIPPED) == [], f"{path}: a table clips its data at 1400 px"
+        article = page.locator("article").first
+        if name != "home":  # data pages get the wide layout
+            assert article.bounding_box()["width"] >= 900, f"{path}: content column too narrow"
+        if name in ("gaps", "query"):
+            page.evaluate("document.querySelectorAll('details').forEach(d => d.open = false)")
+            found = CURIE.findall(page.evaluate(_PROSE))
+            assert not found, f"{path}: raw identifiers in visible text: {found[:5]}"
+        page.screenshot(path=str(SCREENS / f"{name}-{scheme}.png"))
+    # one breadcrumb on area pages: the theme's
+    page.goto(site + "/llm/jailbreak-attacks/")
+    assert page.locator("article p", has_text="Home ›").count() == 0
+    assert page.locator(".md-path").count() == 1
+    page.close()
+
+
+def test_queries_and_gaps_pages_show_labels_not_ids(site, browser):
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(site + "/gaps/")
+    # the page leads with the attacks nobody defends
+    assert page.locator("article h2").first.inner_text().startswith("Attacks without defenses")
+    headers = page.locator("article th").all_inner_texts()
+    assert not [h for h in headers if "_" in h], f"snake_case headers: {headers}"
+    page.goto(site + "/queries/")
+    hrefs = page.eval_on_selector_all("article td a", "els => els.map(e => e.href)")
+    assert len(hrefs) >= 20
+    for href in [site + "/queries/", *hrefs]:  # every query page, collapsed SPARQL text aside
+        page.goto(href)
+        found = CURIE.findall(page.evaluate(_PROSE))
+        assert not found, f"{href}: raw identifiers in visible text: {found[:5]}"
+    page.goto(site + "/queries/")
+    links = page.locator("article a[href*='attacks-by-kind-access']")
+    assert links.count() >= 1
+    links.first.click()
+    page.wait_for_url("**/queries/attacks-by-kind-access/")
+    # ids become labels linked to their pages; the id stays on hover
+    link = page.locator("article td a[title^='llm.']").first
+    assert link.get_attribute("title") and ":" not in link.inner_text()
+    page.close()
+
+
+def test_search_index_is_clean_and_ranks_areas(site, browser):
+    index = json.loads(urlopen(site + "/search/search_index.json").read())
+    docs = index["docs"]
+    assert not [d["location"] for d in docs if "-;" in d["title"] + d["text"]]
+    assert not [d["location"] for d in docs if "&#" in d["title"]]  # words, not references
+    assert not [d for d in docs if d["location"].startswith(("datasets/#", "papers/#"))]
+    assert max(len(d["text"]) for d in docs) < 20_000, "one search hit holds a whole table"
+
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(site + "/")
+    page.locator("label.md-search__icon, .md-search__input").first.click()
+    page.locator("input.md-search__input").fill("black box jailbreak")
+    first = page.locator(".md-search-result__item a").first
+    first.wait_for(state="visible", timeout=30_000)
+    assert urlparse(first.get_attribute("href")).path == "/llm/jailbreak-attacks/black-box/"
     page.close()

@@ -46,9 +46,17 @@ def test_json_shape(report: dict) -> None:
     for e in report["entries"]:
         assert isinstance(e["key"], str) and isinstance(e["title"], str)
         if e["match"] is not None:
-            assert set(e["match"]) == {"id", "title", "method", "score"}
+            assert set(e["match"]) - {"flag"} == {"id", "title", "method", "score", "areas"}
+            assert e["match"]["areas"] and all(
+                set(a) == {"id", "how", "score"} and a["how"] in {"survey", "list", "predicted"}
+                for a in e["match"]["areas"]
+            )
+            assert e["possible"] == [] and "group" not in e
             assert e["match"]["method"] in {"doi", "arxiv", "title", "fuzzy"}
             assert 0.0 < e["match"]["score"] <= 1.0
+        else:
+            assert e["group"] in {"possible", "placed", "outside"}
+            assert all(set(p) == {"id", "title", "reason"} for p in e["possible"])
     for b in report["malformed"]:
         assert isinstance(b["line"], int) and isinstance(b["error"], str)
     for c in report["coverage"]:
@@ -56,7 +64,10 @@ def test_json_shape(report: dict) -> None:
             c["model_family"] + "."
         )
     for m in report["missing"]:
-        assert set(m) >= {"area", "id", "title", "year"} and isinstance(m["year"], int)
+        assert set(m) >= {"area", "id", "title", "year", "links", "score", "why", "group"}
+        assert isinstance(m["year"], int)
+    assert report["ranked_by"].startswith("ranked by ") and "not by recency" in report["ranked_by"]
+    assert 0 <= s["known_share"] <= 1 and s["possible"] >= 0
     json.dumps(report)  # serialisable as is
 
 
@@ -78,8 +89,9 @@ def test_missing_papers_are_uncited_ranked_and_capped(report: dict) -> None:
         assert m["id"] not in cited and m["area"] in touched
         by_area.setdefault(m["area"], []).append(m)
     assert by_area and all(len(rows) <= 5 for rows in by_area.values())
+    order = {"older": 0, "benchmark": 1, "important": 2}
     for rows in by_area.values():
-        keys = [(-r["links"], -r["year"]) for r in rows]
+        keys = [(order[r["group"]], -r["score"], r["year"]) for r in rows]
         assert keys == sorted(keys)
 
 
@@ -89,7 +101,8 @@ def test_attacks_without_defenses_are_named(report: dict) -> None:
     msg = next(
         u["message"] for u in report["unanswered"] if u["area"] == "llm.prompt-injection-attacks"
     )
-    assert msg.startswith("cites ") and "none on LLM Prompt Injection Defenses" in msg
+    assert msg.startswith("cites ")
+    assert "none that the knowledge base knows on LLM Prompt Injection Defenses" in msg
     # a cited attack area with a cited defense is not listed
     assert ("llm.jailbreak-attacks", "attack-without-defense") not in rows
 
@@ -120,6 +133,7 @@ def test_markdown_and_html(report: dict) -> None:
         and "![Coverage heatmap](coverage.png)" in md
     )
     assert "| LLM | LLM Jailbreak Attacks | attack |" in md
+    assert "Not cited (" in md and "| ViT | ViT Adversarial Attacks |" not in md
     page = to_html(report)
     assert page.startswith("<!doctype html>") and "<table>" in page and "&amp;" in page
     rows, cols, grid = heatmap_grid(report)

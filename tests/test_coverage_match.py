@@ -29,28 +29,76 @@ def test_labelled_set_meets_precision_and_recall(graph_index: Index) -> None:
     positives = [e for e in entries if labels[e.key]["expect"]]
     negatives = [e for e in entries if not labels[e.key]["expect"]]
     assert len(positives) >= 150 and len(negatives) >= 50
-    tp = fp = fn = 0
+    tp = fp = fn = suggested = wrong_suggestions = 0
     errors = []
     for e in entries:
         m = graph_index.match(e)
         expect = labels[e.key]["expect"]
         right = bool(m and expect and fold(m.paper.title) == fold(expect))
+        # a possible match is a suggestion to confirm: it counts for recall (the work is not
+        # "missing"), never as a match, and a wrong suggestion on a negative is counted apart
+        possible = [] if m else graph_index.possible(e)
+        hit = bool(expect and any(fold(p.paper.title) == fold(expect) for p in possible))
+        suggested += hit
+        wrong_suggestions += bool(possible and not hit)
         tp += right
         if m and not right:
             fp += 1
-            errors.append(
-                f"false match {e.key} ({labels[e.key]['variant']}): {e.title!r} -> {m.paper.id}"
-            )
-        if expect and not right:
+            errors.append(f"false match {e.key} ({labels[e.key]['variant']}): {e.title!r} -> {m.paper.id}")
+        if expect and not right and not hit:
             fn += 1
             errors.append(f"missed {e.key} ({labels[e.key]['variant']}): {e.title!r}")
-    precision, recall = tp / (tp + fp), tp / (tp + fn)
+    precision, recall = tp / (tp + fp), (tp + suggested) / (tp + suggested + fn)
     print(
         f"labelled set: {len(positives)} positives, {len(negatives)} negatives; "
-        f"precision {precision:.3f}, recall {recall:.3f}"
+        f"precision {precision:.3f}, recall {recall:.3f} (match or possible; {suggested} "
+        f"possible), wrong suggestions {wrong_suggestions}"
     )
     assert precision >= 0.99, errors
     assert recall >= 0.95, errors
+    assert wrong_suggestions <= 2, errors
+
+
+def test_retitled_works_come_out_as_match_or_possible(graph_index: Index) -> None:
+    entries, _ = parse_bib((DATA / "labelled.bib").read_text())
+    labels = json.loads((DATA / "labelled.json").read_text())
+    retitled = [e for e in entries if labels[e.key]["variant"] == "retitled"]
+    assert len(retitled) >= 6
+    for e in retitled:
+        want = fold(labels[e.key]["expect"])
+        m = graph_index.match(e)
+        found = [m.paper] if m else [p.paper for p in graph_index.possible(e)]
+        assert any(fold(p.title) == want for p in found), (e.key, e.title)
+    by_key = {e.key: e for e in retitled}
+    sql = graph_index.possible(by_key["ret000"])  # Prompt-to-SQL, DOI only, the case
+    assert graph_index.match(by_key["ret000"]) is None
+    assert sql[0].paper.id == "pedro2023prompt" and "same authors in the same order" in sql[0].reason
+    sld = graph_index.possible(by_key["ret001"])  # Safe Latent Diffusion, subtitle changed
+    assert sld[0].paper.id == "schramowski2023safe" and "main title" in sld[0].reason
+
+
+def test_possible_needs_first_author_and_year() -> None:
+    known = Paper(
+        "s", "Safe latent diffusion: Mitigating degeneration in text-to-image models", ("Schramowski", "Brack"), 2023
+    )
+    title = "Safe Latent Diffusion: Mitigating Degeneration in Diffusion Models"
+    idx = Index([known])
+    assert idx.possible(BibEntry("k", title=title, authors=["Schramowski"], year=2024))
+    assert not idx.possible(BibEntry("k", title=title, authors=["Smith"], year=2023))
+    assert not idx.possible(BibEntry("k", title=title, authors=["Schramowski"], year=2020))
+    # the same author list on an unrelated title is not a suggestion
+    assert not idx.possible(
+        BibEntry("k", title="Graph kernels for molecules", authors=["Schramowski", "Brack"], year=2023)
+    )
+
+
+def test_exact_title_by_other_authors_is_flagged() -> None:
+    known = Paper("p", "Segment anything in adversarial settings", ("Zhang", "Kim"), 2023)
+    title = "Segment Anything in Adversarial Settings"
+    m = Index([known]).match(BibEntry("k", title=title, authors=["Müller", "Rossi"], year=2023))
+    assert m is not None and m.flag and "share nobody" in m.flag
+    same = Index([known]).match(BibEntry("k", title=title, authors=["Kim"], year=2023))
+    assert same is not None and same.flag is None
 
 
 def test_every_variant_kind_is_exercised(graph_index: Index) -> None:
@@ -110,9 +158,7 @@ NEAR = [
         ("Patch", "Fu", 2022),
     ],
 )
-def test_near_miss_titles_do_not_match_even_with_author_and_year(
-    title: str, author: str, year: int
-) -> None:
+def test_near_miss_titles_do_not_match_even_with_author_and_year(title: str, author: str, year: int) -> None:
     assert Index(NEAR).match(BibEntry("k", title=title, authors=[author], year=year)) is None
 
 
@@ -124,8 +170,7 @@ def test_near_miss_titles_do_not_match_even_with_author_and_year(
         (
             BibEntry(
                 "c",
-                title="patch-fool: are {V}ision transformers always robust against adversarial "
-                "perturbations",
+                title="patch-fool: are {V}ision transformers always robust against adversarial perturbations",
             ),
             "title",
             1.0,
@@ -133,8 +178,7 @@ def test_near_miss_titles_do_not_match_even_with_author_and_year(
         (
             BibEntry(
                 "d",
-                title="Patch-Fool: Are Vision Transformers Alwys Robust Against Adversarial "
-                "Perturbations?",
+                title="Patch-Fool: Are Vision Transformers Alwys Robust Against Adversarial Perturbations?",
                 authors=["Fu"],
             ),
             "fuzzy",
@@ -157,9 +201,7 @@ def test_close_title_in_the_same_year_needs_the_author() -> None:
         2023,
     )
     title = "Membership inference attacks against diffusion models"  # ratio 91, another paper
-    assert (
-        Index([white]).match(BibEntry("m", title=title, authors=["Matsumoto"], year=2023)) is None
-    )
+    assert Index([white]).match(BibEntry("m", title=title, authors=["Matsumoto"], year=2023)) is None
     # the same closeness with the author's surname is accepted (e.g. a mangled title)
     assert Index([white]).match(BibEntry("m", title=title, authors=["Pang"], year=2023)) is not None
 
@@ -218,8 +260,5 @@ def test_latex_decoding(latex: str, text: str) -> None:
 
 
 def test_author_split_after_decoding() -> None:
-    field = (
-        'Zou, Andy and J. Zico Kolter and {\\"O}zt{\\"u}rk, Ay{\\c{s}}e'
-        " and {Barnes and Noble} and others"
-    )
+    field = 'Zou, Andy and J. Zico Kolter and {\\"O}zt{\\"u}rk, Ay{\\c{s}}e and {Barnes and Noble} and others'
     assert family_names(field) == ["Zou", "Kolter", "Öztürk", "Barnes and Noble"]

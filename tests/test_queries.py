@@ -342,7 +342,7 @@ def test_cli_list_json_and_table():
     }
     table = CliRunner().invoke(main, ["query", "--list"])
     assert re.search(
-        r"^attacks-by-kind-access +kind=jailbreak access=black-box +Every", table.output, re.M
+        r"^attacks-by-kind-access +kind=jailbreak access=black-box\n +Every", table.output, re.M
     )
 
 

@@ -57,9 +57,42 @@ def test_metadata_matches_the_run_signature(meta):
     for pid in meta.paper_ids:
         assert valid_id("paper", pid), pid
     # `needs` names what run() imports with its default parameters (kb build checks for them)
-    src = inspect.getsource(module)
-    for need in meta.needs:
-        assert f"import {need}" in src or f"from {need}" in src or "_digits" in src, need
+    missing = set(meta.needs) - imported_modules(meta.module)
+    assert not missing, f"{meta.name} needs {missing} but neither it nor its helpers import them"
+
+
+def imported_modules(module: str, seen: set[str] | None = None) -> set[str]:
+    """Top-level names a module imports anywhere, following its kb.reference helpers."""
+    import ast
+    import importlib
+
+    seen = set() if seen is None else seen
+    seen.add(module)
+    tree = ast.parse(inspect.getsource(importlib.import_module(module)))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found = [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            found = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
+        else:
+            continue
+        for name in found:
+            names.add(name.split(".")[0])
+            if name.startswith("kb.reference.") and name not in seen:
+                try:
+                    importlib.import_module(name)
+                except ImportError:
+                    continue  # `from kb.reference.x import f`: f is not a module
+                names |= imported_modules(name, seen)
+    return names
+
+
+def test_the_needs_check_reads_helpers_and_misses_what_is_not_imported():
+    assert {"torch", "sklearn", "numpy"} <= imported_modules("kb.reference.fgsm")  # via _digits
+    assert {"torch", "transformers"} <= imported_modules("kb.reference.gcg")
+    assert "scipy" not in imported_modules("kb.reference.fgsm")
+    assert "sklearn" not in imported_modules("kb.reference.gcg")
 
 
 @pytest.fixture(scope="module")
@@ -172,10 +205,24 @@ def test_cli_runs_one_with_params_as_json():
 def test_cli_table_output_shows_metrics():
     result = CliRunner().invoke(main, ["run", "indirect-prompt-injection"])
     assert result.exit_code == 0, result.output
-    assert result.output.startswith("indirect-prompt-injection: Indirect prompt injection")
-    rows = dict(line.split(None, 1) for line in result.output.splitlines()[4:])
-    assert rows["detection_true_positive_rate"] == "1"
-    assert rows["detection_false_positive_rate"] == "0"
+    lines = result.output.splitlines()
+    assert lines[0].startswith("indirect-prompt-injection: Indirect prompt injection")
+    # toy-target results say so before any number
+    assert lines[2] == "setup: rule-based stand-in (InstructionFollowingToy), not a language model"
+    assert lines[3].startswith("TOY TARGET: a stand-in, not a real model")
+    rows = {line.split(None, 1)[0]: line.split(None, 2)[1:] for line in lines[6:]}
+    assert rows["detection_true_positive_rate"] == [
+        "1",
+        "Known-answer detection, true-positive rate",
+    ]
+    assert rows["detection_false_positive_rate"][0] == "0"
+
+
+def test_cli_table_of_a_real_model_has_no_toy_label():
+    result = CliRunner().invoke(main, ["run", "fgsm", "--param", "epochs=1"])
+    assert result.exit_code == 0, result.output
+    assert "TOY TARGET" not in result.output
+    assert "setup: SmallCNN (~40k parameters) trained on scikit-learn's 8x8 digits" in result.output
 
 
 def test_run_all_writes_records_atomically_and_load_results_reads_them(tmp_path):
@@ -195,6 +242,10 @@ def test_run_all_writes_records_atomically_and_load_results_reads_them(tmp_path)
     loaded = reference.load_results(tmp_path)
     assert [r["name"] for r in loaded] == names
     rec = loaded[0]
+    assert rec["toy_target"] is True and rec["setup"].startswith("rule-based stand-in")
+    assert set(rec["metric_labels"]) == set(rec["metrics"])
+    assert rec["metric_labels"]["asr_base64"] == "ASR, base64"
+    assert index[0]["toy_target"] is True and index[0]["setup"] == rec["setup"]
     assert set(rec) >= {
         "metrics",
         "params",
@@ -264,9 +315,9 @@ def test_implementations_needing_nothing_run_without_the_extra():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == [
         "jailbreak-transforms",
-        "9",
+        "16",
         "smoothllm",
         "6",
         "indirect-prompt-injection",
-        "12",
+        "14",
     ]

@@ -35,8 +35,41 @@ def test_pgd_drops_accuracy_below_a_fifth_at_a_smaller_eps():
 def test_simba_succeeds_within_the_query_budget():
     m = metrics("simba")  # 500 queries per image
     assert m["success_rate"] >= 0.8
-    assert m["success_within_100_queries"] <= m["success_within_250_queries"] <= m["success_rate"]
-    assert m["mean_queries_success"] <= 500
+    assert m["success_within_100_queries"] >= 0.5  # most succeed early (median ~60 queries)
+    assert 3 <= m["median_queries_success"] <= 150
+
+
+def test_simba_counts_its_queries_and_reports_only_real_flips():
+    import torch
+
+    from kb.reference.simba import simba_pixel
+
+    gen = torch.Generator().manual_seed(0)
+    weights = torch.randn(64, 10, generator=gen)
+    x = torch.rand(40, 1, 8, 8, generator=gen)
+    calls = []
+
+    def query(batch):
+        calls.append(len(batch))
+        return torch.softmax(batch.flatten(1) @ weights, 1)
+
+    y = query(x).argmax(1)
+    calls.clear()
+    budget = 30
+    x_adv, success, queries = simba_pixel(
+        query, x, y, 0.2, budget, torch.Generator().manual_seed(1)
+    )
+    # each image's count includes the call that scores its clean version
+    assert sum(calls) == int(queries.sum())
+    assert int(queries.max()) <= budget and int(queries.min()) >= 2
+    flipped = query(x_adv).argmax(1) != y
+    assert torch.equal(flipped, success) and 0 < int(success.sum()) < len(x)
+    delta = (x_adv - x).flatten()
+    assert float(x_adv.min()) >= 0 and float(x_adv.max()) <= 1
+    # every pixel moved by whole steps, except where [0, 1] clamped it
+    inside = (x_adv.flatten() > 0) & (x_adv.flatten() < 1)
+    steps = delta[inside] / 0.2
+    assert torch.allclose(steps, steps.round(), atol=1e-4)
 
 
 def test_pgd_adversarial_training_raises_robust_accuracy():
@@ -84,7 +117,7 @@ def test_sponge_attack_raises_compute_per_input():
 def test_gcg_lowers_the_target_loss_on_a_tiny_local_model():
     m = metrics("gcg", steps=20)
     assert m["final_loss"] < m["initial_loss"] - 0.5
-    assert m["best_loss"] <= m["final_loss"]
+    assert m["target_tokens"] == 6 and len(m["suffix_ids"]) == 12
 
 
 def test_jailbreak_transforms_evade_a_surface_filter():
@@ -143,10 +176,49 @@ def test_known_answer_detection_flags_injected_and_passes_clean():
     assert known_answer_detect(model, clean, "KEY123456") is False
 
 
-def test_same_seed_same_metrics():
-    a = reference.run("badnets", seed=1, params={"epochs": 5})
-    b = reference.run("badnets", seed=1, params={"epochs": 5})
+# Small settings so that every implementation runs twice in seconds
+QUICK = {
+    "fgsm": {"epochs": 2},
+    "pgd": {"epochs": 2, "steps": 3},
+    "simba": {"epochs": 2, "budget": 40, "n_images": 20},
+    "pgd-adversarial-training": {"epochs": 1, "train_steps": 1, "eval_steps": 2},
+    "badnets": {"epochs": 2},
+    "spectral-signatures": {"epochs": 2},
+    "loss-threshold-mia": {"overfit_epochs": 5, "regularised_epochs": 2},
+    "model-extraction": {"epochs": 5, "budgets": "25,50"},
+    "sponge-early-exit": {"epochs": 2, "steps": 3},
+    "gcg": {"steps": 3, "batch": 16},
+    "jailbreak-transforms": {},
+    "smoothllm": {"copies": 5},
+    "indirect-prompt-injection": {},
+}
+
+
+def test_quick_settings_cover_the_registry():
+    assert list(QUICK) == [m.name for m in reference.registry()]
+
+
+@pytest.mark.parametrize("name", list(QUICK))
+def test_same_seed_same_metrics(name):
+    a = reference.run(name, seed=1, params=QUICK[name])
+    b = reference.run(name, seed=1, params=QUICK[name])
     assert a["metrics"] == b["metrics"]
+    assert a["setup"] == b["setup"] and a["metric_labels"] == b["metric_labels"]
+
+
+def test_the_seed_reaches_the_random_choices():
+    # a determinism test passes trivially if the seed is ignored and nothing is random
+    for name in ("gcg", "badnets"):
+        a = reference.run(name, seed=1, params=QUICK[name])["metrics"]
+        b = reference.run(name, seed=2, params=QUICK[name])["metrics"]
+        assert a != b, name
+    from kb.reference.smoothllm import perturb
+
+    prompts = {
+        perturb("Describe how to hotwire an old car.", "swap", 0.2, random.Random(s))
+        for s in range(5)
+    }
+    assert len(prompts) == 5
 
 
 CHAT_TEMPLATE = (
@@ -216,11 +288,29 @@ def test_gcg_places_the_suffix_inside_the_chat_template(saved_tiny_hf_model):
     assert tok.decode(target) == "sure here is"
 
 
-def test_hf_target_generates_text(saved_tiny_hf_model):
+def test_hf_target_decodes_the_models_greedy_continuation(saved_tiny_hf_model):
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
     from kb.reference._llm import make_target
 
     generate = make_target(f"hf:{saved_tiny_hf_model}", toy=lambda p: "", max_new_tokens=3)
-    assert isinstance(generate("how to pick a lock"), str)
+    tok = AutoTokenizer.from_pretrained(saved_tiny_hf_model)
+    lm = AutoModelForCausalLM.from_pretrained(saved_tiny_hf_model).eval()
+    prompt = "how to pick a lock"
+    if tok.chat_template:
+        text = tok.apply_chat_template(
+            [{"role": "user", "content": prompt}], add_generation_prompt=True, tokenize=False
+        )
+    else:
+        text = prompt
+    ids = tok(text, return_tensors="pt", add_special_tokens=False).input_ids
+    with torch.no_grad():
+        logits = lm(ids).logits[0, -1]
+    first = tok.decode([int(logits.argmax())], skip_special_tokens=True)
+    answer = generate(prompt)
+    assert answer.startswith(first.strip())  # its first word is the argmax token
+    assert answer == generate(prompt)  # greedy: the same answer every time
 
 
 def test_openai_compatible_target_on_loopback(monkeypatch):

@@ -138,7 +138,10 @@ def test_hostile_concept_label_is_literal_in_nav_and_page(mini_site):
     label = "<img src=x onerror=alert(5)> & Co"
     page = out / "llm" / "jailbreak-defenses" / "hostile" / "index.html"
     assert text_of(page, "h1") == label
-    assert text_of(page, "title") == f"{label} - Large-Model Safety Knowledge Base"
+    # the browser tab names the area's family and threat type, since many areas share a label
+    assert text_of(page, "title") == (
+        f"{label} · LLM Jailbreak Defenses - Large-Model Safety Knowledge Base"
+    )
     parent = (out / "llm" / "jailbreak-defenses" / "index.html").read_text(encoding="utf-8")
     assert html.escape(label, quote=True) in parent  # its nav entry, escaped exactly once
     # a definition that starts like a list item stays a paragraph
@@ -227,3 +230,73 @@ def test_real_data_every_record_has_a_page(tmp_path):
     nav = (tmp_path / "src" / "mkdocs.yml").read_text(encoding="utf-8")
     for tab in ("VFM", "LLM", "VLP", "VLM", "DM", "Agent", "Papers", "Gaps", "Queries"):
         assert f"- {tab}:" in nav, tab
+
+
+def test_paper_page_says_how_each_placement_was_made(mini, tmp_path):
+    """kb:Placement nodes (CONTRACTS §1) show as "placed by survey/predicted" beside the area."""
+    from kb.site.data import load
+    from kb.site.records import paper_markdown
+
+    data = tmp_path / "data"
+    shutil.copytree(mini, data)
+    ttl = data / "taxonomy.ttl"
+    ttl.write_text(
+        ttl.read_text(encoding="utf-8")
+        + "\n<https://w3id.org/lmsafety/placement/zou2023universal--llm.jailbreak-attacks>"
+        " a kb:Placement ; kb:paper paper:zou2023universal ;"
+        " kb:concept concept:llm.jailbreak-attacks ; kb:how facet:how-survey .\n"
+        "<https://w3id.org/lmsafety/placement/zou2023universal--llm.jailbreak-defenses>"
+        " a kb:Placement ; kb:paper paper:zou2023universal ;"
+        " kb:concept concept:llm.jailbreak-defenses ; kb:how facet:how-predicted ;"
+        ' kb:score "0.82"^^xsd:decimal .\n',
+        encoding="utf-8",
+    )
+    d = load(data)
+    assert d.placements[("zou2023universal", "llm.jailbreak-attacks")] == "survey"
+    page = paper_markdown(d, "zou2023universal")
+    assert "placed by survey" in page
+    assert "placed by" not in paper_markdown(load(mini), "zou2023universal")
+
+
+def test_titles_lose_bibtex_braces_and_links_use_resolvers(mini):
+    from kb.site.data import clean_title, load
+    from kb.site.records import paper_markdown
+
+    assert clean_title("Attacks on {LLM} agents") == "Attacks on LLM agents"
+    page = paper_markdown(load(mini), "zou2023universal")
+    assert "https://arxiv.org/abs/" in page
+    assert "evidence" not in page.lower()
+
+
+def test_run_results_show_metric_labels_and_setup():
+    """Reference run records (CONTRACTS §4) read as labelled metrics with their set-up."""
+    from kb.site.concepts import _metrics
+
+    record = {
+        "metrics": {"asr_base64": 1, "clean_accuracy": 0.9812},
+        "metric_labels": {"asr_base64": "attack success (base64)"},
+        "toy_target": "keyword-filter chatbot",
+        "setup": "20 prompts, seed 0",
+        "date": "2026-12-01T03:00:00Z",
+    }
+    text = html.unescape(_metrics(record))
+    assert text.startswith("attack success (base64): 1; clean accuracy: 0.9812")
+    assert "toy target keyword-filter chatbot, 20 prompts, seed 0, run 2026-12-01" in text
+    assert "asr_base64" not in text
+    assert html.unescape(_metrics({"metrics": {"asr": 0.5}})) == "asr: 0.5"
+
+
+def test_a_long_year_is_split_by_letter(mini):
+    """With a second source a year can hold a thousand papers: its page collapses by letter."""
+    from kb.site import records
+    from kb.site.data import load
+
+    d = load(mini)
+    pid = next(iter(d.papers))
+    base = d.papers[pid]
+    for i in range(records.LETTER_SPLIT + 1):
+        d.papers[f"x{i}"] = {**base, "id": f"x{i}", "title": f"{'ABZ9'[i % 4]} paper {i}"}
+    pids = sorted(x for x in d.papers if x.startswith("x"))
+    page = records.papers_year_page(d, "2024", pids)
+    assert page.count("<details") == 4
+    assert "<summary>A (51)</summary>" in page and "0–9 and others (50)" in page

@@ -16,7 +16,7 @@ import rdflib
 from rdflib.namespace import DCTERMS, RDF
 
 from kb.bib import read_bib
-from kb.graph import bib_path, parse_turtle, taxonomy_path
+from kb.graph import DataError, bib_path, parse_turtle, taxonomy_path
 from kb.papers import normalise_title
 from kb.vocab import BASE, BIBO, KB, split_iri, valid_id
 
@@ -143,6 +143,10 @@ def run_checks(
     if progress:
         progress(f"parsing {ttl}")
     g = parse_turtle(ttl)
+    if len(g) == 0:  # every rule would fire on every bib entry; one line says what happened
+        raise DataError(
+            f"{ttl}: the graph is empty (no triples); restore the file (git checkout) or rerun the importer"
+        )
     found: set[Violation] = set()
     for name, rule in RULES:
         if name in skip:

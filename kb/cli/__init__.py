@@ -15,6 +15,7 @@ from kb import __version__
 # command name -> "module:attribute" of its click command, relative to kb.cli
 COMMANDS = {
     "check": "data:check",
+    "classify": "classify:classify",
     "fmt": "data:fmt",
     "stats": "data:stats",
     "add": "data:add",
@@ -49,6 +50,17 @@ class LazyGroup(click.Group):
                 return None
             raise
         return getattr(module, attr, None)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """Each command's first sentence whole (click cuts it at 45 characters), wrapped."""
+        rows = []
+        for name in self.list_commands(ctx):
+            cmd = self.get_command(ctx, name)
+            if cmd is not None and not cmd.hidden:
+                rows.append((name, cmd.get_short_help_str(limit=300)))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
 
 
 @click.group(cls=LazyGroup)

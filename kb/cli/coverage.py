@@ -55,6 +55,12 @@ def coverage(
     from kb.coverage.render import render, write_atomic, write_heatmap
     from kb.coverage.report import coverage_report
 
+    if aux is not None and not aux.is_file():  # the reader's message would ask for a .bib file
+        what = "is a directory" if aux.is_dir() else "file not found"
+        raise click.ClickException(
+            f"{aux}: {what}; give the paper's .aux file (LaTeX writes it beside the PDF) "
+            "or a list of DOIs / arXiv ids, or leave out --aux"
+        )
     report = coverage_report(bib, aux, top=top, data_dir=data_dir, store=store_dir)
     title = f"Coverage report for {bib.name}"
     if out is None:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import shutil
 import sys
+import textwrap
 from pathlib import Path
 
 import click
@@ -86,7 +88,14 @@ def _list_rows(fmt: str) -> None:
         }
         for q in queries
     ]
-    echo_rows(rows, fmt, ["name", "params", "description"])
+    if fmt != "table":
+        echo_rows(rows, fmt, ["name", "params", "description"])
+        return
+    # a table would cut long descriptions: name and parameters, then the whole description wrapped
+    width = max(60, min(shutil.get_terminal_size((100, 24)).columns, 120))
+    for r in rows:
+        click.echo(f"{r['name']}  {r['params']}".rstrip())
+        click.echo(textwrap.fill(r["description"], width, initial_indent="    ", subsequent_indent="    "))
 
 
 @click.command()
@@ -106,7 +115,10 @@ def _list_rows(fmt: str) -> None:
 @click.option("--offset", type=click.IntRange(min=0), default=0, help="Skip this many rows first.")
 @format_option()
 def query(name, list_, show, params, engine, data_dir, store_dir, limit, offset, fmt):
-    """Run a named question, e.g. `kb query attacks-by-kind-access -p kind=jailbreak`."""
+    """Run a named SPARQL question with parameters (`kb query --list` names them all).
+
+    For example `kb query attacks-by-kind-access -p kind=jailbreak -p access=black-box`.
+    """
     if list_:
         _list_rows(fmt)
         return
@@ -116,13 +128,18 @@ def query(name, list_, show, params, engine, data_dir, store_dir, limit, offset,
     if show:
         click.echo(named.text.rstrip("\n"))
         return
-    if store_dir is not None:
+    bound = _parse_params(params)
+    if store_dir is not None:  # the store may hold another graph than --data: no value check
         from kb import store as kbstore
 
-        rows = kbstore.run_named(store_dir, name, _parse_params(params), limit=limit, offset=offset)
+        rows = kbstore.run_named(store_dir, name, bound, limit=limit, offset=offset)
         total = rows.total
     else:
-        rows = kbsparql.run_named(name, _parse_params(params), engine=engine, data_dir=data_dir)
+        from kb.sparql.known import check_values  # rapidfuzz only for queries with parameters
+
+        if bound:
+            check_values(name, bound, engine=engine, data_dir=data_dir)
+        rows = kbsparql.run_named(name, bound, engine=engine, data_dir=data_dir)
         total = len(rows)
         if limit is not None or offset:
             end = None if limit is None else offset + limit

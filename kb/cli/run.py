@@ -12,12 +12,16 @@ from kb.output import echo_rows, format_option
 DEFAULT_OUT = Path("build") / "runs"
 
 
+TOY_NOTE = "TOY TARGET: a stand-in, not a real model; these numbers show the mechanics only"
+
+
 def _metric_rows(record: dict) -> list[dict]:
+    labels = record.get("metric_labels", {})
     rows = []
     for key, value in record["metrics"].items():
         if isinstance(value, (list, dict)):
             value = json.dumps(value, default=float)
-        rows.append({"metric": key, "value": value})
+        rows.append({"metric": key, "label": labels.get(key, key), "value": value})
     return rows
 
 
@@ -58,6 +62,7 @@ def run(name, list_, all_, params, seed, out, fmt):
             rows = [
                 {
                     "name": r["name"],
+                    "toy_target": "yes" if r["toy_target"] else "",
                     "duration_s": r["duration_s"],
                     "file": str(out / f"{r['name']}.json"),
                 }
@@ -76,4 +81,7 @@ def run(name, list_, all_, params, seed, out, fmt):
         return
     click.echo(f"{record['name']}: {record['title']} (seed {seed}, {record['duration_s']:.1f} s)")
     click.echo("params: " + ", ".join(f"{k}={v}" for k, v in record["params"].items()))
-    echo_rows(_metric_rows(record), fmt, ["metric", "value"])
+    click.echo(f"setup: {record['setup']}")
+    if record["toy_target"]:
+        click.echo(TOY_NOTE)
+    echo_rows(_metric_rows(record), fmt, ["metric", "value", "label"])

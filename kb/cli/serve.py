@@ -48,6 +48,34 @@ from kb.graph import taxonomy_path
     "--workers", default=None, type=click.IntRange(1), help="Query processes [default: CPUs]."
 )
 @click.option(
+    "--max-memory",
+    default=256,
+    show_default=True,
+    type=click.IntRange(16),
+    help="MB of memory a query may take in its process (enforced by the OS).",
+)
+@click.option(
+    "--max-response",
+    default=16,
+    show_default=True,
+    type=click.IntRange(1),
+    help="MB of one answer.",
+)
+@click.option(
+    "--slow-lane",
+    default=2,
+    show_default=True,
+    type=click.IntRange(1),
+    help="Long-running queries that may run at once, at low priority.",
+)
+@click.option(
+    "--per-client",
+    default=8,
+    show_default=True,
+    type=click.IntRange(1),
+    help="Requests in progress per client address.",
+)
+@click.option(
     "--graph",
     "graph_file",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
@@ -60,9 +88,24 @@ from kb.graph import taxonomy_path
     help="Serve a prebuilt store (`kb store build`) or pyoxigraph directory, read-only.",
 )
 @click.option("--quiet", is_flag=True, help="No access log.")
-def serve(host, port, timeout, max_rows, max_body, workers, graph_file, store_dir, quiet):
+def serve(
+    host,
+    port,
+    timeout,
+    max_rows,
+    max_body,
+    workers,
+    max_memory,
+    max_response,
+    slow_lane,
+    per_client,
+    graph_file,
+    store_dir,
+    quiet,
+):
     """Serve the graph as a read-only SPARQL 1.1 endpoint at http://HOST:PORT/sparql."""
     from kb.serve import Limits, Source, make_server, worker_count
+    from kb.serve.limits import MB
 
     if graph_file and store_dir:
         raise click.UsageError("give --graph or --store, not both")
@@ -79,7 +122,14 @@ def serve(host, port, timeout, max_rows, max_body, workers, graph_file, store_di
                 f"{source.path}: file not found; run the importer or set KB_DATA"
             )
     limits = Limits(
-        timeout=timeout, max_rows=max_rows, max_body=max_body, workers=workers or worker_count()
+        timeout=timeout,
+        max_rows=max_rows,
+        max_body=max_body,
+        workers=workers or worker_count(),
+        max_memory=max_memory * MB,
+        max_response=max_response * MB,
+        slow_lane=slow_lane,
+        per_client=per_client,
     )
     try:
         server = make_server(source, host, port, limits, quiet=quiet)
@@ -94,7 +144,8 @@ def serve(host, port, timeout, max_rows, max_body, workers, graph_file, store_di
         click.echo(f"warning: listening on {host}, reachable from other machines", err=True)
     click.echo(
         f"serving {source.path} at http://{bound_host}:{bound_port}/sparql "
-        f"({limits.workers} workers, {timeout:g} s, {max_rows} rows); Ctrl-C stops",
+        f"({limits.workers} workers + {slow_lane} slow, {timeout:g} s, {max_rows} rows, "
+        f"{max_memory} MB per query); Ctrl-C stops",
         err=True,
     )
     try:

@@ -8,10 +8,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import bibtexparser
-import click
 from bibtexparser.model import DuplicateBlockKeyBlock, ParsingFailedBlock
 
 from kb.coverage.latex import decode
+from kb.coverage.textin import read_text
 
 # new-style (2307.15043v2) and old-style (hep-th/9901001, cs.CL/0601001) arXiv identifiers
 _NEW_ID = r"\d{4}\.\d{4,5}"
@@ -55,32 +55,34 @@ class BibEntry:
     doi: str | None = None
     arxiv: str | None = None
     line: int = 0
+    venue: str | None = None  # journal or booktitle, decoded: what the classifier reads
+    abstract: str | None = None
+    keywords: str | None = None
 
 
 @dataclass
 class Malformed:
-    """An entry that could not be read: its 1-based line and why."""
+    """An entry that could not be read (its 1-based line and why), or a note on reading the file."""
 
     line: int
     error: str
+    skipped: bool = True  # False: a note (e.g. how the file was decoded); nothing was skipped
 
 
-def read_text(path: Path) -> str:
-    """The file's text, or one clear ClickException line."""
-    try:
-        return Path(path).read_text(encoding="utf-8-sig", errors="replace")
-    except FileNotFoundError:
-        raise click.ClickException(
-            f"{path}: file not found; give the path of a .bib file"
-        ) from None
-    except IsADirectoryError:
-        raise click.ClickException(
-            f"{path}: is a directory; give the path of a .bib file"
-        ) from None
-    except OSError as exc:
-        raise click.ClickException(
-            f"{path}: cannot read ({exc.strerror}); check its permissions"
-        ) from None
+# Braces deeper than this are no title: the entry is reported and skipped (BibTeX itself
+# handles about a dozen levels; real titles use three or four).
+MAX_DEPTH = 32
+# A field longer than this is cut before decoding and matching (a title is under 300 characters;
+# an author field of 1,000 names is about 30,000).
+MAX_FIELD = 50_000
+MONTHS = dict(
+    zip(
+        "jan feb mar apr may jun jul aug sep oct nov dec".split(),
+        "January February March April May June July August September October November December"
+        .split(),
+        strict=True,
+    )
+)
 
 
 def normalise_doi(text: str | None) -> str | None:
@@ -102,11 +104,14 @@ def find_arxiv(text: str | None, bare: bool = False) -> str | None:
 def family_names(author_field: str) -> list[str]:
     """Family names from a BibTeX author field; LaTeX is decoded before splitting on 'and'."""
     text = decode(author_field, keep_braces=True)
-    names, start = [], 0
+    names: list[str] = []
     parts: list[str] = []
-    # split on " and " only outside braces, so "{Barnes and Noble}" stays one (corporate) name
+    # split on " and " only outside braces, so "{Barnes and Noble}" stays one (corporate) name;
+    # the depth is carried from one " and " to the next, so a long author list stays linear
+    start = depth_at = depth = 0
     for m in _AND.finditer(text):
-        depth = text.count("{", 0, m.start()) - text.count("}", 0, m.start())
+        depth += text.count("{", depth_at, m.start()) - text.count("}", depth_at, m.start())
+        depth_at = m.start()
         if depth == 0:
             parts.append(text[start : m.start()])
             start = m.end()
@@ -139,6 +144,7 @@ def _entry(key: str, fields: dict[str, str], line: int) -> BibEntry:
     if doi and doi.startswith("10.48550/arxiv."):
         arxiv, doi = arxiv or find_arxiv(doi), None
     ym = _YEAR.search(f.get("year") or f.get("date") or "")
+    venue = f.get("booktitle") or f.get("journal") or f.get("journaltitle")
     return BibEntry(
         key=key,
         title=decode(f.get("title", "")),
@@ -147,6 +153,9 @@ def _entry(key: str, fields: dict[str, str], line: int) -> BibEntry:
         doi=doi,
         arxiv=arxiv,
         line=line,
+        venue=decode(venue) if venue else None,
+        abstract=decode(f["abstract"]) if f.get("abstract") else None,
+        keywords=decode(f["keywords"]) if f.get("keywords") else None,
     )
 
 
@@ -161,12 +170,14 @@ def _reason(error: Exception) -> str:
 
 
 def parse_bib(text: str) -> tuple[list[BibEntry], list[Malformed]]:
-    """Entries and malformed blocks of a BibTeX text (bibtexparser v2; macros resolved)."""
+    """Entries and malformed blocks of a BibTeX text (bibtexparser v2 splits; we resolve values)."""
     logger = logging.getLogger("bibtexparser")
     level = logger.level
     logger.setLevel(logging.ERROR)  # failed blocks are reported by us, once, with their line
     try:
-        library = bibtexparser.parse_string(text)
+        # no middleware: values stay raw ('"Safe" # nips'), so that @string macros joined with '#'
+        # resolve here; bibtexparser's own resolution handles a lone macro only
+        library = bibtexparser.parse_string(text, parse_stack=[])
     finally:
         logger.setLevel(level)
     entries, malformed = [], []
@@ -178,12 +189,93 @@ def parse_bib(text: str) -> tuple[list[BibEntry], list[Malformed]]:
             )
         elif isinstance(block, ParsingFailedBlock):
             malformed.append(Malformed(line, _reason(block.error)))
+    macros = dict(MONTHS)
+    for string in library.strings:
+        macros[string.key.lower()] = resolve_value(str(string.value), macros)
     for entry in library.entries:
-        fields = {
-            fl.key: fl.value if isinstance(fl.value, str) else str(fl.value) for fl in entry.fields
-        }
-        entries.append(_entry(entry.key, fields, (entry.start_line or 0) + 1))
+        line = (entry.start_line or 0) + 1
+        fields, problem = {}, None
+        for fl in entry.fields:
+            raw = fl.value if isinstance(fl.value, str) else str(fl.value)
+            depth = brace_depth(raw)
+            if depth > MAX_DEPTH:
+                problem = (
+                    f"braces nested {depth} deep in field {fl.key!r} (the limit is {MAX_DEPTH}); "
+                    "the entry is skipped: check its braces"
+                )
+                break
+            fields[fl.key] = resolve_value(raw[:MAX_FIELD], macros)
+        if problem:
+            malformed.append(Malformed(line, problem))
+        else:
+            entries.append(_entry(entry.key, fields, line))
+    malformed.sort(key=lambda m: m.line)
     return entries, malformed
+
+
+def brace_depth(text: str) -> int:
+    """The deepest brace nesting in a text (unbalanced closing braces count as level 0)."""
+    if "{" not in text:
+        return 0
+    deepest = depth = 0
+    for c in text:
+        if c == "{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif c == "}" and depth:
+            depth -= 1
+    return deepest
+
+
+def resolve_value(raw: str, macros: dict[str, str]) -> str:
+    """A raw BibTeX value ('"Proc. " # nips # {, 2023}', 'jan', '{X}') with macros resolved."""
+    raw = raw.strip()
+    out: list[str] = []
+    i, n = 0, len(raw)
+    while i < n:
+        c = raw[i]
+        if c == "{" or c == '"':
+            end = _closing(raw, i)
+            if end < 0:  # unbalanced: keep what is there rather than lose the field
+                return "".join(out) + raw[i + 1 :]
+            out.append(raw[i + 1 : end])
+            i = end + 1
+        else:
+            m = _TOKEN.match(raw, i)
+            if not m:
+                return raw if not out else "".join(out) + raw[i:]
+            word = m.group(0)
+            out.append(word if word.isdigit() else macros.get(word.lower(), word))
+            i = m.end()
+        while i < n and raw[i] in " \t\r\n":
+            i += 1
+        if i < n:
+            if raw[i] != "#":  # not a concatenation: take the value as written
+                return raw if len(out) == 1 and raw[0] not in '{"' else "".join(out) + raw[i:]
+            i += 1
+            while i < n and raw[i] in " \t\r\n":
+                i += 1
+    return "".join(out)
+
+
+_TOKEN = re.compile(r"[^\s#{}\"]+")
+
+
+def _closing(raw: str, start: int) -> int:
+    """Index of the delimiter closing the braced or quoted value that opens at `start`, or -1."""
+    depth = 0
+    quote = raw[start] == '"'
+    for j in range(start + 1 if quote else start, len(raw)):
+        c = raw[j]
+        if c == "{":
+            depth += 1
+        elif c == "}":
+            depth -= 1
+            if depth == 0 and not quote:
+                return j
+        elif c == '"' and quote and depth == 0 and raw[j - 1] != "\\":
+            return j
+    return -1
 
 
 def parse_id_list(text: str) -> tuple[list[BibEntry], list[Malformed]]:
@@ -209,9 +301,14 @@ def looks_like_bibtex(text: str) -> bool:
 
 
 def read_references(path: Path) -> tuple[list[BibEntry], list[Malformed]]:
-    """Read a .bib file, or a plain list of ids when the file has no BibTeX entry."""
-    text = read_text(path)
-    return parse_bib(text) if looks_like_bibtex(text) else parse_id_list(text)
+    """Read a .bib file, or a plain list of ids when the file has no BibTeX entry.
+
+    How the file was decoded (a BOM, lines that are not UTF-8) comes back as Malformed notes
+    with `skipped=False`.
+    """
+    text, notes = read_text(path)
+    entries, malformed = parse_bib(text) if looks_like_bibtex(text) else parse_id_list(text)
+    return entries, [Malformed(line, note, skipped=False) for line, note in notes] + malformed
 
 
 _CITATION = re.compile(r"\\(?:citation|abx@aux@cite)\s*(?:\{\d+\})?\{([^}]*)\}")
@@ -219,7 +316,7 @@ _CITATION = re.compile(r"\\(?:citation|abx@aux@cite)\s*(?:\{\d+\})?\{([^}]*)\}")
 
 def read_aux(path: Path) -> tuple[set[str], set[str]]:
     """Cited keys of a .aux file (\\citation / biblatex), or (empty, ids) for a list of ids."""
-    text = read_text(path)
+    text, _ = read_text(path, "the .aux file LaTeX wrote")
     keys = {k.strip() for m in _CITATION.finditer(text) for k in m.group(1).split(",") if k.strip()}
     if keys or "\\" in text:
         return keys, set()

@@ -81,6 +81,8 @@ _ACCENT_RE = re.compile(
 )
 _WORD_RE = re.compile(r"\\([A-Za-z]+)\s*(?:\{\}\s?)?")
 _ESC_RE = re.compile(r"\\([&%$#_{} ,])")
+_BRACE = re.compile(r"(?<!\x00)[{}]")
+_MATH_DOLLAR = re.compile(r"(?<!\x00)\$")
 
 
 def _accent(m: re.Match[str]) -> str:
@@ -99,16 +101,17 @@ def decode(text: str, keep_braces: bool = False) -> str:
     """Decode accents, symbols and escapes; drop formatting commands, math dollars and braces."""
     if "\\" in text:
         text = _ACCENT_RE.sub(_accent, text)
+        # escaped braces and dollars are marked so that brace and math-dollar removal spare them
         text = _ESC_RE.sub(
-            lambda m: "\x00" + m.group(1) if m.group(1) in "{}" else _ESCAPES[m.group(1)], text
+            lambda m: "\x00" + m.group(1) if m.group(1) in "{}$" else _ESCAPES[m.group(1)], text
         )
         text = _WORD_RE.sub(_word, text)
     if "$" in text:
-        text = text.replace("$", "")
+        text = _MATH_DOLLAR.sub("", text)
     text = text.replace("---", "—").replace("--", "–").replace("``", "“").replace("''", "”")
     text = text.replace("~", " ")
     if not keep_braces:
-        text = text.replace("{", "").replace("}", "")
+        text = _BRACE.sub("", text)
     text = text.replace("\x00", "")
     return " ".join(text.split())
 

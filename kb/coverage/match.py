@@ -11,6 +11,7 @@ from rapidfuzz import fuzz, process
 
 from kb.coverage.bibin import BibEntry
 from kb.coverage.latex import fold, fold_tokens
+from kb.coverage.records import Paper
 
 # A fuzzy match needs this ratio (0-100) on whole normalised titles...
 FULL_RATIO = 90.0
@@ -26,21 +27,20 @@ _STOP = frozenset(
     "a an the of for and or in on to with by from via is are be as at its it we our do does can "
     "towards toward into against using under through than not".split()
 )
+# an entry naming one author for a paper with this many is taken as citing a group author
+GROUP_AUTHOR = 5
 _MAIN_SPLIT = re.compile(r"\s*[:?!]\s+|\s+[-–—]+\s+|\s*[?!]$")
-
-
-@dataclass(frozen=True)
-class Paper:
-    """A paper record as the matcher needs it, wherever it came from."""
-
-    id: str
-    title: str
-    authors: tuple[str, ...] = ()  # family names, first author first
-    year: int | None = None
-    doi: str | None = None
-    arxiv: str | None = None
-    areas: tuple[str, ...] = ()
-    links: int = 0  # methods + datasets + areas that link to the paper: its weight in "missing"
+# The possible-match tier (a renamed version of a known paper, to confirm, never a silent match):
+# same first author, year within one, and main titles this close (0-100) ...
+POSSIBLE_MAIN = 90.0
+# ... or subtitles this close, each at least this long (a renamed main title, the subtitle kept)
+POSSIBLE_SUB = 88.0
+POSSIBLE_SUB_CHARS = 15
+# ... or the same author list in the same order (at least this many names compared), years within
+# this many (a conference version two years after its preprint), sharing a content word of the title
+POSSIBLE_AUTHORS = 3
+POSSIBLE_AUTHOR_YEARS = 2
+POSSIBLE_WORDS = 2  # content words (4+ letters, plural folded) the two titles must share
 
 
 @dataclass(frozen=True)
@@ -48,11 +48,33 @@ class Match:
     paper: Paper
     method: str  # doi | arxiv | title | fuzzy
     score: float  # 1.0 for identifiers and exact titles, the fuzzy ratio / 100 otherwise
+    flag: str | None = None  # why the match deserves a look (a title match by other authors)
+
+
+@dataclass(frozen=True)
+class Possible:
+    paper: Paper
+    reason: str  # why it may be the same work, in words
 
 
 def main_title(title: str) -> str:
     """The title before its subtitle (':' or ' - '), normalised."""
     return fold(_MAIN_SPLIT.split(title.strip(), maxsplit=1)[0])
+
+
+def subtitle(title: str) -> str:
+    """The title after its main title, normalised ('' when there is none)."""
+    parts = _MAIN_SPLIT.split(title.strip(), maxsplit=1)
+    return fold(parts[1]) if len(parts) == 2 else ""
+
+
+def _content(norm: str) -> set[str]:
+    """A normalised title's content words, plurals folded ('injections' -> 'injection')."""
+    return {t.removesuffix("s") for t in norm.split() if len(t) >= 4 and t not in _STOP}
+
+
+def _etal(names: list[str] | tuple[str, ...]) -> str:
+    return names[0] + (" et al." if len(names) > 2 else f" and {names[1]}" if len(names) == 2 else "")
 
 
 def surname(name: str) -> str:
@@ -111,6 +133,7 @@ class Index:
         self._sets: dict[str, set[int]] = {}
         # main titles and surnames are needed only for candidates: computed on first use
         self._recs: dict[int, _Rec] = {}
+        self._first: dict[str, list[int]] | None = None
 
     def _rec(self, i: int) -> _Rec:
         rec = self._recs.get(i)
@@ -138,8 +161,26 @@ class Index:
             best = max(
                 recs, key=lambda r: (self._author_ok(r, first), self._year_ok(r, entry.year))
             )
-            return Match(best.paper, "title", 1.0)
-        return self._fuzzy(entry, norm, first)
+            return self._flagged(Match(best.paper, "title", 1.0), entry)
+        found = self._fuzzy(entry, norm, first)
+        return self._flagged(found, entry) if found else None
+
+    def _flagged(self, m: Match, entry: BibEntry) -> Match:
+        """The match, flagged when both sides name authors and they share nobody."""
+        if not entry.authors or not m.paper.authors:
+            return m
+        if len(entry.authors) == 1 and len(m.paper.authors) >= GROUP_AUTHOR:
+            return m  # one name against a long list: a group author ("OpenAI", "Gemini Team")
+        theirs = {surname(a) for a in m.paper.authors}
+        if any(surname(a) in theirs for a in entry.authors):
+            return m
+        return Match(
+            m.paper,
+            m.method,
+            m.score,
+            flag=f"same title, but the author lists share nobody (yours: {_etal(entry.authors)}; "
+            f"the knowledge base's: {_etal(m.paper.authors)}): another work of that title?",
+        )
 
     def _closest(self, ids: list[int], title: str) -> Paper:
         """Of records sharing an identifier, the one whose title is nearest the reference's."""
@@ -251,3 +292,63 @@ class Index:
 
     def match_all(self, entries: list[BibEntry]) -> list[Match | None]:
         return [self.match(e) for e in entries]
+
+    def _by_first(self, name: str) -> list[int]:
+        """Records whose first author has this surname (the index is built on first use)."""
+        if self._first is None:
+            self._first = defaultdict(list)
+            for i, p in enumerate(self.papers):
+                if p.authors:
+                    self._first[surname(p.authors[0])].append(i)
+        return self._first.get(name, [])
+
+    def possible(self, entry: BibEntry, limit: int = 3) -> list[Possible]:
+        """Papers that may be this entry under another title: to confirm, never a match.
+
+        Same first author and year within one with a close main title or subtitle, or the same
+        author list in the same order sharing a content word of the title.
+        """
+        if not entry.authors or not entry.title:
+            return []
+        first = surname(entry.authors[0])
+        if not first:
+            return []
+        mine = [surname(a) for a in entry.authors]
+        norm, main, sub = fold(entry.title), main_title(entry.title), subtitle(entry.title)
+        words = _content(norm)
+        found: list[tuple[float, int, Possible]] = []
+        for i in self._by_first(first):
+            p = self.papers[i]
+            gap = abs(p.year - entry.year) if p.year and entry.year else None
+            rec = self._rec(i)
+            reason, score = "", 0.0
+            if gap is not None and gap <= 1:
+                m = fuzz.ratio(main, rec.main) if min(len(main), len(rec.main)) >= 6 else 0.0
+                other = subtitle(p.title)
+                s_ = (
+                    fuzz.ratio(sub, other)
+                    if min(len(sub), len(other)) >= POSSIBLE_SUB_CHARS
+                    else 0.0
+                )
+                when = f"same first author ({p.authors[0]}), " + (
+                    "same year" if gap == 0 else "a year apart"
+                )
+                if m >= POSSIBLE_MAIN and (sub or other):
+                    reason, score = f"{when}, same main title; the subtitle differs", m
+                elif s_ >= POSSIBLE_SUB:
+                    reason, score = f"{when}, same subtitle; the main title differs", s_
+            if not reason and gap is not None and gap <= POSSIBLE_AUTHOR_YEARS:
+                theirs = [surname(a) for a in p.authors]
+                n = min(len(mine), len(theirs))
+                same_list = theirs[:n] == mine[:n] and (
+                    n >= POSSIBLE_AUTHORS or (len(mine) == len(theirs) >= 2)
+                )
+                if same_list and len(words & _content(rec.norm)) >= POSSIBLE_WORDS:
+                    names = ", ".join(p.authors[:n]) + (" ..." if len(p.authors) > n else "")
+                    years = f"{entry.year}" if gap == 0 else f"{entry.year} vs {p.year}"
+                    reason = f"same authors in the same order ({names}), {years}: a renamed version?"
+                    score = 50.0 + 10 * n
+            if reason:
+                found.append((-score, i, Possible(p, reason)))
+        found.sort(key=lambda t: (t[0], t[1]))
+        return [f[2] for f in found[:limit]]

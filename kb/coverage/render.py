@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from kb.atomic import atomic_write, atomic_write_text
+from kb.coverage.rank import LACKS
 from kb.coverage.source import short_name
 
 FIGURE = "coverage"  # coverage.png / coverage.svg beside the report
@@ -17,102 +18,228 @@ def _table(columns: list[str], rows: list[list[Any]]) -> dict:
     return {"table": columns, "rows": [["" if c is None else str(c) for c in r] for r in rows]}
 
 
-def sections(report: dict, figure: bool = False) -> list[tuple[str, list[Any]]]:
-    """The report as (heading, blocks); a block is a paragraph string, a list or a table."""
-    s, areas = report["summary"], report.get("areas", {})
-    label = lambda a: areas.get(a, {}).get("label", a)  # noqa: E731
+def _keys(keys: list[str], limit: int = 6) -> str:
+    return ", ".join(keys[:limit]) + (f" (+{len(keys) - limit})" if len(keys) > limit else "")
+
+
+def _summary(report: dict) -> list[Any]:
+    s = report["summary"]
     by = s.get("by_method", {})
-    out: list[tuple[str, list[Any]]] = []
-    out.append(
-        (
-            "Summary",
+    share = s.get("known_share", s["matched"] / s["entries"] if s["entries"] else 0.0)
+    text = (
+        f"The knowledge base knows {s['matched']} of the {s['entries']} entries ({share:.0%})"
+        f"; {s.get('possible', 0)} more may be renamed versions of papers it holds "
+        "(possible matches, to confirm)"
+    )
+    if s.get("predicted") is not None:
+        text += f"; the classifier places {s['predicted']} of the unmatched entries in an area"
+    blocks: list[Any] = [text + "."]
+    if s.get("warning"):
+        blocks.append(f"**Warning:** {s['warning']}.")
+    blocks.append(
+        _table(
             [
-                _table(
-                    [
-                        "entries",
-                        "matched",
-                        "by DOI",
-                        "by arXiv id",
-                        "by title",
-                        "by fuzzy title",
-                        "unmatched",
-                        "malformed",
-                    ],
-                    [
-                        [
-                            s["entries"],
-                            s["matched"],
-                            by.get("doi", 0),
-                            by.get("arxiv", 0),
-                            by.get("title", 0),
-                            by.get("fuzzy", 0),
-                            s["unmatched"],
-                            s["malformed"],
-                        ]
-                    ],
-                )
+                "entries",
+                "matched",
+                "known share",
+                "by DOI",
+                "by arXiv id",
+                "by title",
+                "by fuzzy title",
+                "possible",
+                "unmatched",
+                "malformed",
+            ],
+            [
+                [
+                    s["entries"],
+                    s["matched"],
+                    f"{share:.0%}",
+                    by.get("doi", 0),
+                    by.get("arxiv", 0),
+                    by.get("title", 0),
+                    by.get("fuzzy", 0),
+                    s.get("possible", 0),
+                    s["unmatched"],
+                    s["malformed"],
+                ]
             ],
         )
     )
+    return blocks
+
+
+def _coverage(report: dict, figure: bool) -> list[Any]:
     cov = report["coverage"]
     touched = [c for c in cov if c["cited"]]
+    rest = [c for c in cov if not c["cited"]]
+    predicted = any("predicted" in c for c in cov)
     blocks: list[Any] = [
-        f"The bibliography cites papers in {len(touched)} of the graph's {len(cov)} areas "
-        "(threat types); cited / papers in the graph."
+        f"The bibliography cites papers in {len(touched)} of the graph's {len(cov)} areas; "
+        "cited / papers in the graph, with the entries of yours that landed in each."
     ]
     if figure:
         blocks.append({"figure": f"{FIGURE}.png", "svg": f"{FIGURE}.svg"})
-    blocks.append(
-        _table(
-            ["model family", "area", "role", "cited", "in graph", "share"],
-            [
+    columns = ["model family", "area", "role", "cited", "in graph", "share", "your entries"]
+    if predicted:
+        columns.append("unmatched placed here")
+    rows = []
+    for c in touched:
+        keys = [k for p in c.get("papers", []) for k in p["keys"]]
+        row = [
+            short_name(c.get("parent") or c["model_family"]),
+            c.get("label", c["threat_type"]),
+            c.get("role", ""),
+            c["cited"],
+            c["total"],
+            f"{c['cited'] / c['total']:.0%}",
+            _keys(keys),
+        ]
+        if predicted:
+            row.append(c.get("predicted", 0))
+        rows.append(row)
+    if rows:
+        blocks.append(_table(columns, rows))
+    if rest:
+        placed = [c for c in rest if c.get("predicted")]
+        line = f"Not cited ({len(rest)} areas): " + ", ".join(
+            c.get("label", c["threat_type"]) for c in rest
+        ) + "."
+        if placed:
+            line += " Of these, the classifier places unmatched entries in " + ", ".join(
+                f"{c.get('label', c['threat_type'])} ({c['predicted']})" for c in placed
+            ) + "."
+        blocks.append(line)
+    return blocks
+
+
+def _missing(report: dict, label: Any) -> list[Any]:
+    cov = report["coverage"]
+    lacks: dict[str, list[str]] = {}
+    for lack in report.get("lacks", []):
+        lacks.setdefault(lack["area"], []).append(lack["message"])
+    blocks: list[Any] = [
+        "Per area the bibliography touches, the graph's papers it does not cite, "
+        + report.get("ranked_by", "most linked first")
+        + ". Papers suggested as possible matches of your entries are left out."
+    ]
+    by_area: dict[str, list[dict]] = {}
+    for m in report["missing"]:
+        by_area.setdefault(m["area"], []).append(m)
+    for area, rows in by_area.items():
+        n = next((c for c in cov if c["threat_type"] == area), None)
+        head = f"**{label(area)}** ({n['cited']} of {n['total']} cited)" if n else label(area)
+        if lacks.get(area):
+            head += "; lacks: " + "; ".join(lacks[area])
+        blocks += [
+            head,
+            _table(
+                ["group", "paper", "title", "year", "score", "why"],
                 [
-                    short_name(c.get("parent") or c["model_family"]),
-                    c.get("label", c["threat_type"]),
-                    c.get("role", ""),
-                    c["cited"],
-                    c["total"],
-                    f"{c['cited'] / c['total']:.0%}",
-                ]
-                for c in cov
-            ],
+                    [
+                        LACKS.get(m.get("group", ""), m.get("group", "")),
+                        m["id"],
+                        m["title"],
+                        m["year"],
+                        m.get("score", m.get("links", "")),
+                        m.get("why", ""),
+                    ]
+                    for m in rows
+                ],
+            ),
+        ]
+    if not by_area:
+        blocks.append(
+            "Nothing: the bibliography touches no area, or cites every paper in those it touches."
         )
-    )
-    out.append(("Coverage by model family and threat type", blocks))
-    out.append(
+    return blocks
+
+
+def _unmatched(report: dict, label: Any) -> list[Any]:
+    entries = [e for e in report["entries"] if not e["match"]]
+    if not entries:
+        return ["Every entry matched a paper in the graph."]
+    predicted = any("predicted" in e for e in entries)
+    blocks: list[Any] = []
+    possible = [e for e in entries if e.get("group") == "possible"]
+    placed = [e for e in entries if e.get("group") == "placed"]
+    outside = [e for e in entries if e.get("group", "outside") == "outside"]
+    if possible:
+        blocks += [
+            f"**Possible matches** ({len(possible)}): the same work under another title? "
+            "Confirm, then fix the title or tell the maintainers.",
+            _table(
+                ["key", "your title", "possibly", "why"],
+                [
+                    [e["key"], e["title"], f"{p['id']}: {p['title']}", p["reason"]]
+                    for e in possible
+                    for p in e["possible"]
+                ],
+            ),
+        ]
+    if placed:
+        blocks += [
+            f"**Placed by the classifier** ({len(placed)}): not in the knowledge base, but in its field.",
+            _table(
+                ["key", "title", "areas (score)"],
+                [
+                    [
+                        e["key"],
+                        e["title"],
+                        ", ".join(f"{label(a['id'])} ({a['score']:.2f})" for a in e["predicted"]),
+                    ]
+                    for e in placed
+                ],
+            ),
+        ]
+    if outside:
+        head = (
+            f"**Likely outside the field** ({len(outside)}): the classifier gives none of their "
+            "areas a probability of 0.5 or more (outside the survey's field, or in a part it does "
+            "not cover)."
+            if predicted
+            else f"**Not in the knowledge base** ({len(outside)}): no classifier is installed "
+            "to say whether they belong to the field."
+        )
+        blocks += [head, _table(["key", "title"], [[e["key"], e["title"]] for e in outside])]
+    return blocks
+
+
+def sections(report: dict, figure: bool = False) -> list[tuple[str, list[Any]]]:
+    """The report as (heading, blocks); a block is a paragraph string, a list or a table."""
+    areas = report.get("areas", {})
+    label = lambda a: areas.get(a, {}).get("label", a)  # noqa: E731
+    out: list[tuple[str, list[Any]]] = [
+        ("Summary", _summary(report)),
+        ("Coverage by model family and threat type", _coverage(report, figure)),
         (
             "Attacks without defenses, defenses without attacks",
             [
                 [u["message"] for u in report.get("unanswered", [])]
-                or ["None: every cited attack area has a cited defense area, and the reverse."]
+                or [
+                    "None: every attack area cited at least twice has a defense area the "
+                    "knowledge base knows cited, and the reverse."
+                ]
             ],
-        )
-    )
-    miss: list[Any] = [
-        "Per area the bibliography touches: the graph's papers it does not cite, "
-        "most linked first (methods, datasets, areas), then most recent."
+        ),
+        ("Papers in these areas that you do not cite", _missing(report, label)),
     ]
-    current = None
-    rows: list[list[Any]] = []
-    for m in report["missing"] + [None]:
-        if (m is None or m["area"] != current) and current is not None:
-            n = next((c for c in cov if c["threat_type"] == current), None)
-            head = (
-                f"**{label(current)}** ({n['cited']} of {n['total']} cited)"
-                if n
-                else label(current)
+    flagged = [e for e in report["entries"] if e["match"] and e["match"].get("flag")]
+    if flagged:
+        out.append(
+            (
+                "Title matches to check",
+                [
+                    _table(
+                        ["key", "your title", "matched paper", "why"],
+                        [
+                            [e["key"], e["title"], e["match"]["id"], e["match"]["flag"]]
+                            for e in flagged
+                        ],
+                    )
+                ],
             )
-            miss += [head, _table(["paper", "title", "year", "links"], rows)]
-            rows = []
-        if m is None:
-            break
-        current = m["area"]
-        rows.append([m["id"], m["title"], m["year"], m.get("links", "")])
-    if len(miss) == 1:
-        miss.append(
-            "Nothing: the bibliography touches no area, or cites every paper in those it touches."
         )
-    out.append(("Papers in these areas that you do not cite", miss))
     fuzzy = [e for e in report["entries"] if e["match"] and e["match"]["method"] == "fuzzy"]
     if fuzzy:
         out.append(
@@ -135,16 +262,14 @@ def sections(report: dict, figure: bool = False) -> list[tuple[str, list[Any]]]:
             )
         )
     unmatched = [e for e in report["entries"] if not e["match"]]
-    out.append(
-        (
-            f"Unmatched entries ({len(unmatched)})",
-            [
-                _table(["key", "title"], [[e["key"], e["title"]] for e in unmatched])
-                if unmatched
-                else "Every entry matched a paper in the graph."
-            ],
+    out.append((f"Unmatched entries ({len(unmatched)})", _unmatched(report, label)))
+    if report.get("notes"):
+        out.append(
+            (
+                "Reading notes",
+                [_table(["line", "note"], [[n["line"], n["note"]] for n in report["notes"]])],
+            )
         )
-    )
     if report["malformed"]:
         out.append(
             (

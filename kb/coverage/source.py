@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pyoxigraph
 
-from kb.coverage.match import Paper
+from kb.coverage.records import HOWS, Paper, Signals
 from kb.graph import load_store, taxonomy_path
 from kb.vocab import CONCEPT, FACET, PAPER, SPARQL_PREFIXES
 
@@ -33,9 +33,14 @@ class Area:
     @property
     def name(self) -> str:
         """A human name: 'LLM Jailbreak Attacks', 'ViT Adversarial Attacks'."""
+        if self.family == TOPIC:
+            return f"{self.label} (outside the survey)"
         short = short_name(self.parent or self.family)
         return self.label if self.label.startswith(short + " ") else f"{short} {self.label}"
 
+
+TOPIC = "topic"  # the family part of the ids of topics outside the survey (topic.hallucination)
+TOPIC_ORDER = 1_000_000  # topics come after the survey's areas
 
 SHORT = {
     "vfm": "VFM",
@@ -46,6 +51,7 @@ SHORT = {
     "agent": "Agent",
     "vfm.vit": "ViT",
     "vfm.sam": "SAM",
+    TOPIC: "Other",
 }
 
 
@@ -67,39 +73,91 @@ def _value(term: object) -> str:
     return getattr(term, "value", "") or ""
 
 
-def _query(store: pyoxigraph.Store, name: str) -> list:
+def _query(store: pyoxigraph.Store, name: str) -> pyoxigraph.QuerySolutions:
     text = (HERE / name).read_text(encoding="utf-8")
     result = store.query(SPARQL_PREFIXES + text)
-    assert isinstance(result, pyoxigraph.QuerySolutions), name  # both files are SELECT queries
-    return list(result)
+    assert isinstance(result, pyoxigraph.QuerySolutions), name  # every file is a SELECT query
+    return result
+
+
+def _int(row: pyoxigraph.QuerySolution, name: str) -> int:
+    value = _value(row[name]) if row[name] else ""
+    return int(value) if value.isdigit() else 0
 
 
 def papers_from_store(store: pyoxigraph.Store) -> list[Paper]:
-    """Every paper as a matcher record (papers.rq)."""
+    """Every paper as a record (papers.rq, authors in order from authors.rq, placements.rq)."""
+    ordered = _author_lists(store)
+    placements = _placements(store)
     out = []
     for row in _query(store, "papers.rq"):
-        authors = [a for a in _value(row["authors"]).split("|") if a] if row["authors"] else []
-        first = _value(row["first"]) if row["first"] else ""
-        if first:  # first author first; the rest of the set order does not matter for matching
-            authors = [first] + [a for a in authors if a != first]
+        pid = _local(row["paper"], str(PAPER))
         areas = _ids(_value(row["areas"]), str(CONCEPT)) if row["areas"] else ()
-        methods = int(_value(row["methods"]) or 0) if row["methods"] else 0
-        datasets = int(_value(row["datasets"]) or 0) if row["datasets"] else 0
+        methods, datasets = _int(row, "methods"), _int(row, "datasets")
         year = _value(row["year"])[:4] if row["year"] else ""
         out.append(
             Paper(
-                id=_local(row["paper"], str(PAPER)),
+                id=pid,
                 title=_value(row["title"]),
-                authors=tuple(authors),
+                authors=tuple(ordered.get(pid, ())),
                 year=int(year) if year.isdigit() else None,
                 doi=_value(row["doi"]).lower() or None if row["doi"] else None,
                 arxiv=_value(row["arxiv"]) or None if row["arxiv"] else None,
                 areas=areas,
                 links=methods + datasets + len(areas),
+                placements=placements.get(pid, ()),
+                signals=Signals(
+                    methods=methods,
+                    targets=_int(row, "targets"),
+                    datasets=datasets,
+                    dataset_uses=_int(row, "uses"),
+                    implemented=_int(row, "impls"),
+                    sources=_int(row, "sources"),
+                    code=_int(row, "code") > 0,
+                ),
             )
         )
     out.sort(key=lambda p: p.id)
     return out
+
+
+def _author_lists(store: pyoxigraph.Store) -> dict[str, list[str]]:
+    """Paper id -> family names in the order of its bibo:authorList (authors.rq)."""
+    heads, cells = {}, {}
+    # columns by position: ?paper ?cell ?fn ?rest (names cost twice as much on 4,000 rows)
+    for row in _query(store, "authors.rq"):
+        if row[0] is not None:
+            heads[_local(row[0], str(PAPER))] = row[1]
+        else:
+            cells[row[1]] = (row[2].value, row[3])
+    out = {}
+    for pid, cell in heads.items():
+        names: list[str] = []
+        while cell in cells and len(names) <= len(cells):  # the bound stops a cyclic list
+            name, cell = cells[cell]
+            names.append(name)
+        out[pid] = names
+    return out
+
+
+def _placements(store: pyoxigraph.Store) -> dict[str, tuple[tuple[str, str, float | None], ...]]:
+    """Paper id -> (area, how, score) per area, the strongest how where several reach one area."""
+    best: dict[str, dict[str, tuple[str, float | None]]] = {}
+    for row in _query(store, "placements.rq"):
+        how = _local(row["how"], str(FACET)).removeprefix("how-")
+        if how not in HOWS:
+            continue
+        pid, area = _local(row["paper"], str(PAPER)), _local(row["area"], str(CONCEPT))
+        score = float(_value(row["score"])) if row["score"] else None
+        now = best.setdefault(pid, {}).get(area)
+        if now is None or HOWS.index(how) < HOWS.index(now[0]) or (
+            how == now[0] and (score or 0) > (now[1] or 0)
+        ):
+            best[pid][area] = (how, score if how == "predicted" else None)
+    return {
+        pid: tuple((a, h, s) for a, (h, s) in sorted(areas.items()))
+        for pid, areas in best.items()
+    }
 
 
 def areas_from_store(store: pyoxigraph.Store) -> dict[str, Area]:
@@ -117,7 +175,9 @@ def areas_from_store(store: pyoxigraph.Store) -> dict[str, Area]:
             parent_label=_value(row["parentLabel"]) if row["parentLabel"] else "",
             role=_local(row["role"], str(FACET)).removeprefix("role-") if row["role"] else "",
             kind=_local(row["kind"], str(FACET)).removeprefix("kind-") if row["kind"] else "",
-            order=int(order) if order.lstrip("-").isdigit() else 0,
+            order=int(order) if order.lstrip("-").isdigit() else (
+                TOPIC_ORDER if aid.startswith(TOPIC + ".") else 0
+            ),
             answers=_ids(_value(row["answers"]), str(CONCEPT)) if row["answers"] else (),
         )
     return areas

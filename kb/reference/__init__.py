@@ -49,6 +49,8 @@ MODULES = (
 )
 
 INDEX_FILE = "index.json"
+# What the `reference` extra installs (top-level module names)
+EXTRA_MODULES = frozenset({"torch", "sklearn", "numpy", "scipy", "transformers", "tokenizers"})
 
 
 def registry() -> list[Implementation]:
@@ -75,15 +77,22 @@ def run(name: str, seed: int = 0, params: dict[str, Any] | None = None) -> dict[
     try:
         metrics = module.run(seed=seed, **values)
     except ModuleNotFoundError as exc:
+        # only a missing third-party dependency is the user's to fix; any other is a bug to see
+        if (exc.name or "").split(".")[0] not in EXTRA_MODULES:
+            raise
         raise ReferenceInputError(
             f"{name} needs {exc.name}; install the extra: pip install -e '.[reference]'"
         ) from None
-    except ValueError as exc:
+    except ReferenceInputError as exc:  # a bad parameter value found inside run()
         raise ReferenceInputError(f"{name}: {exc}") from None
     return {
         "name": name,
         "title": meta.title,
+        # what it ran on; toy_target: a stand-in whose numbers say nothing about a real model
+        "setup": meta.describe_setup(values),
+        "toy_target": meta.is_toy(values),
         "metrics": metrics,
+        "metric_labels": {key: meta.label(key) for key in metrics},
         "params": values,
         "seed": seed,
         "kb_version": __version__,
@@ -133,6 +142,8 @@ def _summary(record: dict[str, Any]) -> dict[str, Any]:
     keys = (
         "name",
         "title",
+        "setup",
+        "toy_target",
         "seed",
         "kb_version",
         "date",

@@ -10,6 +10,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from kb.reference.base import ReferenceInputError
+
 # One thread: results repeat across machines, and tiny models gain nothing from more.
 THREADS = 1
 
@@ -37,7 +39,7 @@ def load_digits_splits(seed: int, sizes: tuple[int, ...] = (1197, 600)) -> list[
     y = torch.tensor(data.target, dtype=torch.int64)
     order = torch.randperm(len(y), generator=torch.Generator().manual_seed(seed))
     if sum(sizes) > len(y):
-        raise ValueError(f"split sizes {sizes} exceed the {len(y)} digits")
+        raise ReferenceInputError(f"split sizes {sizes} exceed the {len(y)} digits")
     out, start = [], 0
     for size in sizes:
         idx = order[start : start + size]

@@ -23,6 +23,9 @@ META = Implementation(
         Param("epochs", 30, "training epochs of both models"),
     ),
     shows=("robust accuracy under 20-step PGD at eps=0.2 rises by >= 0.3 over standard training"),
+    setup=(
+        "SmallCNN (~40k parameters) trained on scikit-learn's 8x8 digits (1,197 train / 600 test images)"
+    ),
 )
 
 

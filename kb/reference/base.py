@@ -61,6 +61,10 @@ class Implementation:
     params: tuple[Param, ...] = ()
     shows: str = ""  # the effect a reader of the paper expects, which the test asserts
     needs: tuple[str, ...] = ("torch", "sklearn")  # modules run() imports with the default params
+    setup: str = ""  # what it runs on with a real target; "{value}" is the toy parameter's value
+    # (parameter, value, what runs then): the parameter value that selects a toy stand-in target
+    toy: tuple[str, str, str] | None = None
+    metric_labels: tuple[tuple[str, str], ...] = ()  # (key or "prefix_*", label) overrides
 
     def __post_init__(self) -> None:
         if not NAME_RE.fullmatch(self.name):
@@ -90,6 +94,27 @@ class Implementation:
             values[key] = value
         return values
 
+    def is_toy(self, params: dict[str, Any]) -> bool:
+        """True when these parameters run against the toy stand-in, not a real model."""
+        return self.toy is not None and params.get(self.toy[0]) == self.toy[1]
+
+    def describe_setup(self, params: dict[str, Any]) -> str:
+        """One line saying what the run ran on (the toy stand-in, or the real target's name)."""
+        if self.toy is None:
+            return self.setup
+        name, _, toy_setup = self.toy
+        return toy_setup if self.is_toy(params) else self.setup.format(value=params.get(name))
+
+    def label(self, key: str) -> str:
+        """A human label for a metric key: this implementation's own, else spelt out from the key."""
+        for pattern, label in self.metric_labels:
+            if pattern == key:
+                return label
+            if pattern.endswith("*") and key.startswith(pattern[:-1]):
+                rest = key[len(pattern) - 1 :]
+                return label.format(rest=_words(rest, capital=False))
+        return _words(key)
+
     def as_row(self) -> dict[str, Any]:
         """A plain-dict view for `kb run --list` and the graph importer."""
         return {
@@ -105,9 +130,35 @@ class Implementation:
                 for p in self.params
             ],
             "needs": list(self.needs),
+            "setup": self.setup,
+            "toy": dict(zip(("param", "value", "setup"), self.toy, strict=True))
+            if self.toy
+            else None,
             "description": self.description,
             "shows": self.shows,
         }
+
+
+# Abbreviations in metric keys, spelt out once for every implementation's labels
+ABBREVIATIONS = {
+    "asr": "attack success rate",
+    "n": "number of",
+    "auc": "AUC",
+    "l2": "L2",
+    "macs": "MACs",
+    "tpr": "TPR",
+    "fpr": "FPR",
+    "ids": "IDs",
+    "adv": "adversarially",
+    "via": "via",
+}
+
+
+def _words(key: str, capital: bool = True) -> str:
+    """`asr_none_via_tool_output` -> `attack success rate none via tool output`."""
+    words = [ABBREVIATIONS.get(w, w) for w in key.split("_") if w]
+    text = " ".join(words)
+    return text[:1].upper() + text[1:] if capital else text
 
 
 def parse_assignments(items: list[str] | tuple[str, ...]) -> dict[str, str]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kb.reference.base import Implementation, Param
+from kb.reference.base import Implementation, Param, ReferenceInputError
 
 META = Implementation(
     name="loss-threshold-mia",
@@ -24,6 +24,10 @@ META = Implementation(
         Param("weight_decay", 0.01, "L2 weight decay of the regularised model"),
     ),
     shows=("attack AUC >= 0.6 against the overfit model and near 0.5 against the regularised one"),
+    setup=(
+        "MLP on scikit-learn's 8x8 digits, overfit on 100 members or regularised on 600 (an image"
+        " classifier standing in for a diffusion model)"
+    ),
 )
 
 
@@ -83,7 +87,7 @@ def run(
     from kb.reference import _digits as D
 
     if not 0 < overfit_members <= regularised_members <= 1000:
-        raise ValueError("need 0 < overfit_members <= regularised_members <= 1000")
+        raise ReferenceInputError("need 0 < overfit_members <= regularised_members <= 1000")
     D.seed_everything(seed)
     pool, non_members = D.load_digits_splits(
         seed, (regularised_members, 1797 - regularised_members)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kb.reference.base import Implementation, Param
+from kb.reference.base import Implementation, Param, ReferenceInputError
 
 META = Implementation(
     name="model-extraction",
@@ -21,6 +21,10 @@ META = Implementation(
         Param("epochs", 100, "training epochs of the surrogate"),
     ),
     shows=("surrogate agreement with the victim >= 0.85 on held-out inputs at 400 queries"),
+    setup=(
+        "victim SmallCNN on 600 of scikit-learn's 8x8 digits, MLP surrogate querying a disjoint "
+        "pool of 597 (an image classifier standing in for an LLM; queries in-distribution)"
+    ),
 )
 
 
@@ -57,12 +61,14 @@ def run(
     from kb.reference import _digits as D
 
     if answers not in ("label", "probs"):
-        raise ValueError(f"answers must be 'label' or 'probs', not {answers!r}")
+        raise ReferenceInputError(f"answers must be 'label' or 'probs', not {answers!r}")
     sizes = sorted(int(b) for b in budgets.split(",") if b.strip())
     D.seed_everything(seed)
     victim_data, pool, held_out = D.load_digits_splits(seed, (600, 597, 600))
     if sizes and sizes[-1] > len(pool.y):
-        raise ValueError(f"largest budget {sizes[-1]} exceeds the {len(pool.y)}-input query pool")
+        raise ReferenceInputError(
+            f"largest budget {sizes[-1]} exceeds the {len(pool.y)}-input query pool"
+        )
     victim = D.trained_cnn(victim_data, seed, 30)
 
     @torch.no_grad()

@@ -23,6 +23,9 @@ META = Implementation(
         Param("epochs", 30, "training epochs of the victim CNN"),
     ),
     shows=("test accuracy falls from >= 0.95 on clean digits to <= 0.2 at eps=0.2 (20 steps)"),
+    setup=(
+        "SmallCNN (~40k parameters) trained on scikit-learn's 8x8 digits (1,197 train / 600 test images)"
+    ),
 )
 
 

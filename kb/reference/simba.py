@@ -11,7 +11,9 @@ META = Implementation(
         "Simple Black-box Attack: the attacker sees only the victim's output probabilities. In "
         "random order it tries to add or subtract a small step along one pixel direction, "
         "keeping the change whenever the probability of the true class drops, until the label "
-        "flips or the query budget runs out. Run against a small CNN trained on scikit-learn's "
+        "flips or the query budget runs out. After a pass over all 64 pixels a new random order "
+        "starts, so pixels are revisited (the paper's basis is too large to run out). Run "
+        "against a small CNN trained on scikit-learn's "
         "8x8 digits."
     ),
     module=__name__,
@@ -23,11 +25,21 @@ META = Implementation(
         Param("epochs", 30, "training epochs of the victim CNN"),
     ),
     shows=("success rate >= 0.8 within 500 queries per image"),
+    setup=(
+        "SmallCNN (~40k parameters) trained on scikit-learn's 8x8 digits (1,197 train / 600 test "
+        "images); pixel basis over its 64 pixels"
+    ),
 )
 
 
 def simba_pixel(query, x, y, step: float, budget: int, generator):
-    """Attack a batch through `query(x) -> probabilities`; returns (x_adv, success, queries)."""
+    """Attack a batch through `query(x) -> probabilities`; returns (x_adv, success, queries).
+
+    Directions are drawn without replacement, as in the paper; but an 8x8 digit has only 64 pixel
+    directions, fewer than the steps a 500-query budget allows. After each pass over all of them
+    a fresh random order starts, so a pixel may be stepped again (steps add up, clamped to
+    [0, 1]), where the paper's 3x224x224 basis is never exhausted.
+    """
     import torch
 
     n, dims = len(x), x[0].numel()

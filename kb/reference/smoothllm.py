@@ -6,7 +6,7 @@ import random
 import string
 from collections.abc import Callable
 
-from kb.reference.base import Implementation, Param
+from kb.reference.base import Implementation, Param, ReferenceInputError
 
 META = Implementation(
     name="smoothllm",
@@ -38,6 +38,19 @@ META = Implementation(
         "prompts are still answered"
     ),
     needs=(),
+    setup="target {value}",
+    toy=(
+        "target",
+        "toy",
+        "rule-based stand-in (KeywordGuardedToy obeying the suffix verbatim), not a language model",
+    ),
+    metric_labels=(
+        ("asr_undefended", "ASR with the suffix, undefended"),
+        ("asr_smoothllm", "ASR with the suffix, under SmoothLLM"),
+        ("asr_no_suffix", "ASR without the suffix"),
+        ("benign_answer_rate_undefended", "Benign prompts answered, undefended"),
+        ("benign_answer_rate_smoothllm", "Benign prompts answered, under SmoothLLM"),
+    ),
 )
 
 ATTACK_REQUESTS = (
@@ -70,7 +83,7 @@ def perturb(prompt: str, kind: str, rate: float, rng: random.Random) -> str:
         start = rng.randrange(0, len(chars) - n + 1)
         chars[start : start + n] = [rng.choice(ALPHABET) for _ in range(n)]
     else:
-        raise ValueError(f"perturbation must be 'swap', 'insert' or 'patch', not {kind!r}")
+        raise ReferenceInputError(f"perturbation must be 'swap', 'insert' or 'patch', not {kind!r}")
     return "".join(chars)
 
 

@@ -28,8 +28,12 @@ META = Implementation(
         Param("epochs", 30, "training epochs"),
     ),
     shows=(
-        "recall of poisoned samples >= 0.8, and retraining without flagged samples removes the "
-        "backdoor"
+        "recall of poisoned samples >= 0.8, and retraining without flagged samples removes the backdoor"
+    ),
+    setup=(
+        "SmallCNN (~40k parameters) trained on scikit-learn's 8x8 digits (1,197 train / 600 test "
+        "images), 3 % of its training set BadNets-poisoned (a digit classifier standing in for "
+        "the VLP and LLM models of its concepts)"
     ),
 )
 

@@ -6,7 +6,8 @@ from importlib import resources
 
 from kb.serve.client import named_query_text, with_values
 from kb.serve.guard import Refused, check_query
-from kb.serve.http import Limits, SparqlServer, render_page
+from kb.serve.http import SparqlServer, render_page
+from kb.serve.limits import Limits
 from kb.serve.worker import Reply, Request, Source, WorkerPool, worker_count
 from kb.vocab import NAMESPACES
 
@@ -48,7 +49,7 @@ def make_server(
 ) -> SparqlServer:
     """A ready-to-run server (call serve_forever; server_close stops the query workers)."""
     limits = limits or Limits()
-    pool = WorkerPool(source, limits.workers, limits.timeout, limits.max_rows, PREFIXES)
+    pool = WorkerPool(source, limits, PREFIXES)
     template = resources.files("kb.serve").joinpath("page.html").read_text(encoding="utf-8")
     page = render_page(template, named_examples(), limits)
     try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from kb.serve.guard import _TOKEN
+from kb.serve.guard import tokens
 
 
 def _sparql_term(kind: str, lexical: str, datatype: str | None) -> str:
@@ -27,13 +27,13 @@ def with_values(text: str, bound: dict[str, tuple[str, str, str | None]]) -> str
     names = sorted(bound)
     row = " ".join(_sparql_term(*bound[n]) for n in names)
     block = f"\n  VALUES ({' '.join('?' + n for n in names)}) {{ ({row}) }}\n"
-    tokens = list(_TOKEN.finditer(text))
-    is_where = [m.lastgroup == "word" and m.group().upper() == "WHERE" for m in tokens]
+    toks = list(tokens(text))
+    is_where = [kind == "word" and tok.upper() == "WHERE" for kind, tok, _, _ in toks]
     # after the first WHERE if there is one (a CONSTRUCT template also opens with a brace)
     start = is_where.index(True) if any(is_where) else 0
-    for m in tokens[start:]:
-        if m.lastgroup == "other" and m.group() == "{":
-            return text[: m.end()] + block + text[m.end() :]
+    for kind, tok, _, end in toks[start:]:
+        if kind == "other" and tok == "{":
+            return text[:end] + block + text[end:]
     raise ValueError("no WHERE group found in the query")  # a query always has one
 
 

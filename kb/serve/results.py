@@ -70,6 +70,19 @@ class Deadline(Exception):
     """The query ran past its time limit while results were being read."""
 
 
+class TooLarge(Exception):
+    """The answer would be larger than the response limit."""
+
+
+def _term_size(t) -> int:
+    if t is None:
+        return 0
+    value = getattr(t, "value", None)
+    if isinstance(value, str):
+        return len(value) + 16  # markup around each value in any format
+    return sum(_term_size(x) for x in t)  # a triple: its three terms
+
+
 def _accept_list(accept: str) -> list[str]:
     """Media ranges of an Accept header, best first (stable for equal q)."""
     ranked = []
@@ -110,15 +123,23 @@ def media_type(name: str) -> str:
     return TABLE_FORMATS.get(name) or GRAPH_FORMATS[name]
 
 
-def _capped(items: Iterable, max_rows: int, deadline: float) -> tuple[list, bool]:
-    """Read up to max_rows items, checking the deadline per row; return (items, truncated)."""
-    out = []
+def _capped(
+    items: Iterable, max_rows: int, deadline: float, max_bytes: int | None = None
+) -> tuple[list, bool]:
+    """Read up to max_rows items, checking the deadline and the answer's size per row; return
+    (items, truncated). TooLarge once the values read add up to more than max_bytes."""
+    out: list = []
+    size = 0
     it: Iterator = iter(items)
     for item in it:
         if time.monotonic() > deadline:
             raise Deadline()
         if len(out) == max_rows:
             return out, True
+        if max_bytes is not None:
+            size += _term_size(item)
+            if size > max_bytes:
+                raise TooLarge()
         out.append(item)
     return out, False
 
@@ -202,17 +223,29 @@ def write_table(names: list[str], rows: list, fmt: str) -> bytes:
     ).encode()
 
 
-def serialise(result, fmt: str, max_rows: int, deadline: float, prefixes: dict[str, str]):
-    """(body, truncated) for a pyoxigraph query result in the chosen format."""
+def serialise(
+    result,
+    fmt: str,
+    max_rows: int,
+    deadline: float,
+    prefixes: dict[str, str],
+    max_bytes: int | None = None,
+):
+    """(body, truncated) for a pyoxigraph query result in the chosen format; TooLarge when the
+    answer would exceed max_bytes (checked while reading rows, and on the finished body)."""
     if isinstance(result, ox.QueryBoolean):
         return result.serialize(format=BOOLEAN_FORMAT[fmt]), False
     if isinstance(result, ox.QuerySolutions):
         names = [v.value for v in result.variables]
-        rows, truncated = _capped(result, max_rows, deadline)
-        return write_table(names, rows, fmt), truncated
-    triples, truncated = _capped(result, max_rows, deadline)
-    used = prefixes if fmt == "turtle" else None
-    return ox.serialize(triples, format=RDF_FORMAT[fmt], prefixes=used), truncated
+        rows, truncated = _capped(result, max_rows, deadline, max_bytes)
+        body = write_table(names, rows, fmt)
+    else:
+        triples, truncated = _capped(result, max_rows, deadline, max_bytes)
+        used = prefixes if fmt == "turtle" else None
+        body = ox.serialize(triples, format=RDF_FORMAT[fmt], prefixes=used) or b""
+    if max_bytes is not None and len(body) > max_bytes:
+        raise TooLarge()
+    return body, truncated
 
 
 def kind_of(result) -> str:

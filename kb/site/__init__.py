@@ -14,6 +14,7 @@ import click
 import yaml
 
 from kb.site import concepts, data, extras, home, records
+from kb.site import progress as pages_done
 from kb.site.paths import concept_page, dataset_page, paper_page
 
 REPO = Path(__file__).resolve().parent.parent.parent
@@ -30,9 +31,7 @@ def _write(path: Path, text: str) -> None:
     path.write_text(text, encoding="utf-8")
 
 
-def generate(
-    src_dir: Path, build_dir: Path, data_dir: Path | None, progress: Progress
-) -> dict[str, Any]:
+def generate(src_dir: Path, build_dir: Path, data_dir: Path | None, progress: Progress) -> dict[str, Any]:
     """Write build/site-src/: the hand-written docs, every generated page and mkdocs.yml."""
     if src_dir.exists():
         shutil.rmtree(src_dir)
@@ -50,11 +49,16 @@ def generate(
         _write(docs / paper_page(pid), records.paper_markdown(d, pid))
     for did in d.datasets:
         _write(docs / dataset_page(did), records.dataset_markdown(d, did))
-    _write(docs / "papers/index.md", records.papers_index(d, ix))
+    by_year = records.year_pages(d)
+    for key, pids in by_year.items():
+        _write(docs / f"papers/year-{key}.md", records.papers_year_page(d, key, pids))
+    _write(docs / "papers/index.md", records.papers_index(d, ix, by_year))
     _write(docs / "datasets/index.md", records.datasets_index(d))
     progress("gap analysis, queries and figures")
     _write(docs / "gaps.md", extras.gaps_markdown(d, data_dir))
-    _write(docs / "queries.md", extras.queries_markdown(d, data_dir))
+    query_pages = extras.queries_pages(d, data_dir)
+    for rel_path, text in query_pages.items():
+        _write(docs / rel_path, text)
     home.figures(d, docs)
     found = extras.copy_downloads(docs, build_dir, data_dir)
     index = (docs / "index.md").read_text(encoding="utf-8")
@@ -64,13 +68,14 @@ def generate(
 
     config = yaml.safe_load((SITE_DIR / "mkdocs.yml").read_text(encoding="utf-8"))
     config["docs_dir"] = "docs"
+    config["hooks"] = [str(Path(__file__).with_name("mkdocs_hook.py"))]
     config["nav"] = [
         {"Home": "index.md"},
         *concepts.nav_tree(d, ix),
         {"Papers": "papers/index.md"},
         {"Datasets": "datasets/index.md"},
         {"Gaps": "gaps.md"},
-        {"Queries": "queries.md"},
+        {"Queries": extras.query_nav(query_pages)},
     ]
     _write(src_dir / "mkdocs.yml", yaml.safe_dump(config, sort_keys=False, allow_unicode=True))
     pages = sum(1 for _ in docs.rglob("*.md"))
@@ -134,7 +139,11 @@ def build_site(
     tmp = out_dir.with_name(out_dir.name + ".tmp")
     if tmp.exists():
         shutil.rmtree(tmp)
-    run_mkdocs(src_dir / "mkdocs.yml", tmp)
+    pages_done.start(say, stats["pages"])
+    try:
+        run_mkdocs(src_dir / "mkdocs.yml", tmp)
+    finally:
+        pages_done.stop()
     # swap in the finished site so a failed build never leaves half a site behind
     old = out_dir.with_name(out_dir.name + ".old")
     if out_dir.exists():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from typing import Any
 
@@ -19,30 +20,30 @@ def short_authors(paper: dict) -> str:
     return ", ".join(names[:3]) + (" et al." if len(names) > 3 else "")
 
 
-def concept_link(d: SiteData, src: str, cid: str, label: str | None = None) -> str:
-    return f"[{esc(label or d.concepts[cid]['label'])}]({rel(src, concept_page(cid))})"
+def _tip(tip: str | None) -> str:
+    """A Markdown link title (the id, shown on hover), or nothing."""
+    return f' "{tip}"' if tip and '"' not in tip else ""
 
 
-def paper_link(d: SiteData, src: str, pid: str) -> str:
-    return f"[{esc(d.papers[pid]['title'])}]({rel(src, paper_page(pid))})"
+def concept_link(d: SiteData, src: str, cid: str, label: str | None = None, tip: str | None = None) -> str:
+    target = rel(src, concept_page(cid))
+    return f"[{esc(label or d.concepts[cid]['label'])}]({target}{_tip(tip)})"
 
 
-def method_link(d: SiteData, src: str, mid: str) -> str:
+def paper_link(d: SiteData, src: str, pid: str, tip: str | None = None) -> str:
+    return f"[{esc(d.papers[pid]['title'])}]({rel(src, paper_page(pid))}{_tip(tip)})"
+
+
+def method_link(d: SiteData, src: str, mid: str, tip: str | None = None) -> str:
     m = d.methods[mid]
     if m["paper"] in d.papers:
-        return f"[{esc(m['label'])}]({rel(src, paper_page(m['paper']))}#{anchor(mid)})"
+        target = f"{rel(src, paper_page(m['paper']))}#{anchor(mid)}"
+        return f"[{esc(m['label'])}]({target}{_tip(tip)})"
     return esc(m["label"])
 
 
-def dataset_link(d: SiteData, src: str, did: str) -> str:
-    return f"[{esc(d.datasets[did]['title'])}]({rel(src, dataset_page(did))})"
-
-
-def breadcrumb(d: SiteData, src: str, cid: str) -> str:
-    """Home › LLM › Jailbreak Attacks › this page."""
-    parts = [f"[Home]({rel(src, 'index.md')})"]
-    parts += [concept_link(d, src, a) for a in d.ancestors(cid)]
-    return " › ".join(parts + [esc(d.concepts[cid]["label"])])
+def dataset_link(d: SiteData, src: str, did: str, tip: str | None = None) -> str:
+    return f"[{esc(d.datasets[did]['title'])}]({rel(src, dataset_page(did))}{_tip(tip)})"
 
 
 def arxiv_cell(paper: dict) -> str:
@@ -55,19 +56,44 @@ def code_cell(paper: dict) -> str:
     return ext_link(paper.get("code"), "code") if paper.get("code") else ""
 
 
+def links_cell(paper: dict) -> str:
+    """arXiv, DOI and code links of a paper through their canonical resolvers, one short cell."""
+    links = []
+    if paper.get("arxiv"):
+        links.append(ext_link(f"https://arxiv.org/abs/{paper['arxiv']}", "arXiv"))
+    elif paper.get("doi"):
+        links.append(ext_link(f"https://doi.org/{paper['doi']}", "DOI"))
+    if paper.get("code"):
+        links.append(code_cell(paper))
+    return " · ".join(links)
+
+
 def paper_cells(d: SiteData, src: str, pid: str | None) -> list[str]:
-    """Title, authors, year, venue, arXiv and code cells of a paper row."""
+    """Paper (title with its authors below), year, venue and links cells of a paper row."""
     if pid not in d.papers:
-        return ["", "", "", "", "", ""]
+        return ["", "", "", ""]
     p = d.papers[pid]
+    who = esc(short_authors(p))
     return [
-        paper_link(d, src, pid),
-        esc(short_authors(p)),
+        paper_link(d, src, pid) + (f"<br><small>{who}</small>" if who else ""),
         esc(p["year"] or ""),
         esc(p["venue"] or ""),
-        arxiv_cell(p),
-        code_cell(p),
+        links_cell(p),
     ]
+
+
+PAPER_HEAD = ["Paper", "Year", "Venue", "Links"]
+
+
+def no_search(body: str) -> str:
+    """Markdown kept out of the search index (tables whose rows have pages of their own)."""
+    return f'<div markdown="1" data-search-exclude>\n\n{body}\n\n</div>'
+
+
+def collapsed(summary: str, body: str, search: bool = False) -> str:
+    """A <details> block (closed); left out of the search index unless `search`."""
+    flag = "" if search else " data-search-exclude"
+    return f'<details markdown="1"{flag}>\n<summary>{summary}</summary>\n\n{body}\n\n</details>'
 
 
 def table(header: list[str], rows: list[list[str]]) -> str:
@@ -167,16 +193,14 @@ def _links_section(d: SiteData, src: str, cid: str) -> list[str]:
             "",
         ]
         out += [
-            f"- {concept_link(d, src, r['defense'])}"
-            + (f": {esc(r['comment'])}" if r["comment"] else "")
+            f"- {concept_link(d, src, r['defense'])}" + (f": {esc(r['comment'])}" if r["comment"] else "")
             for r in answered
         ]
         out.append("")
     if answers:
         out += ["## Attacks it answers", "", f"Attack areas this defense area answers{via}:", ""]
         out += [
-            f"- {concept_link(d, src, r['attack'])}"
-            + (f": {esc(r['comment'])}" if r["comment"] else "")
+            f"- {concept_link(d, src, r['attack'])}" + (f": {esc(r['comment'])}" if r["comment"] else "")
             for r in answers
         ]
         out.append("")
@@ -184,8 +208,7 @@ def _links_section(d: SiteData, src: str, cid: str) -> list[str]:
         out += [
             "## Defenses that answer it",
             "",
-            "No defense area of the survey is linked to this attack "
-            "area yet: see [Gaps](" + rel(src, "gaps.md") + ").",
+            "No defense area of the survey is linked to this attack area yet: see [Gaps](" + rel(src, "gaps.md") + ").",
             "",
         ]
     return out
@@ -222,22 +245,63 @@ def _impl_section(d: SiteData, ix: Index, src: str, cid: str, results: dict[str,
 
 
 def _metrics(record: dict[str, Any]) -> str:
-    """A run record's metrics (first six numbers) and date, escaped."""
+    """A run record's metrics with their labels, its set-up and date, escaped, in one line.
+
+    Records may carry `metric_labels` (key -> label), `setup` and `toy_target` (CONTRACTS §4);
+    without labels a key is shown with its underscores as spaces.
+    """
     metrics = record.get("metrics")
     if not isinstance(metrics, dict):
         return ""
-    nums = [
-        (k, v)
-        for k, v in metrics.items()
-        if isinstance(v, (int, float)) and not isinstance(v, bool)
-    ]
-    text = "; ".join(f"{k} = {_num(v)}" for k, v in nums[:6])
+    given = record.get("metric_labels")
+    labels: dict[str, Any] = given if isinstance(given, dict) else {}
+    nums = [(k, v) for k, v in metrics.items() if isinstance(v, (int, float)) and not isinstance(v, bool)]
+    text = "; ".join(f"{labels.get(k) or k.replace('_', ' ')}: {_num(v)}" for k, v in nums[:6])
+    setup = record.get("setup")
+    if isinstance(setup, dict):
+        setup = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in setup.items())
+    target = record.get("toy_target")
+    on = []
+    if target:
+        on.append(f"toy target {target}" if isinstance(target, str) else "a toy target")
+    if setup:
+        on.append(str(setup))
     when = str(record.get("date") or "")[:10]
-    return esc(text + (f" (run {when})" if when else ""))
+    tail = ", ".join(on + ([f"run {when}"] if when else []))
+    return esc(text + (f" ({tail})" if tail else ""))
 
 
 def _num(v: Any) -> str:
     return f"{v:.4g}" if isinstance(v, float) else str(v)
+
+
+def page_title(d: SiteData, cid: str) -> str:
+    """The title an area page has in the browser tab and in search: its label with the family
+    and threat type it belongs to ("Black-box · LLM Jailbreak Attacks"), since many areas share
+    a label."""
+    c = d.concepts[cid]
+    fam = FAMILY_TABS.get(c["family"] or "", "")
+    tt = d.threat_type_of(cid)
+    if tt and tt != cid:
+        return f"{c['label']} · {fam} {d.concepts[tt]['label']}".strip()
+    if tt == cid and fam:
+        return f"{fam} {c['label']}"
+    return str(c["label"])
+
+
+def search_tags(d: SiteData, cid: str) -> list[str]:
+    """Front-matter tags with the area's family and threat type: search weighs them like title
+    words, so the context a short label ("Black-box") leaves out still finds the page."""
+    c = d.concepts[cid]
+    tt = d.threat_type_of(cid)
+    tags = [FAMILY_TABS.get(c["family"] or "", "")] + ([d.concepts[tt]["label"]] if tt else [])
+    tags = [t for t in tags if t and t != c["label"]]
+    return ["tags:", *[f"  - {yaml_str(t)}" for t in tags]] if tags else []
+
+
+def search_boost(papers: int) -> float:
+    """Bigger areas rank first among pages that match a search equally well."""
+    return round(1 + math.log10(1 + papers) / 2, 2)
 
 
 def concept_markdown(d: SiteData, ix: Index, cid: str, results: dict[str, Any]) -> str:
@@ -246,14 +310,17 @@ def concept_markdown(d: SiteData, ix: Index, cid: str, results: dict[str, Any]) 
     src = concept_page(cid)
     out = [
         "---",
-        f"title: {yaml_str(c['label'])}",
+        f"title: {yaml_str(page_title(d, cid))}",
+        "hide:",
+        "  - toc",
+        "search:",
+        f"  boost: {search_boost(len(ix.papers[cid]))}",
+        *search_tags(d, cid),
         "---",
-        "",
-        breadcrumb(d, src, cid),
         "",
         f"# {esc(c['label'])}",
         "",
-        _facts(c),
+        _facts(c) + f' · <span class="kb-id">ID <code>{esc(cid)}</code></span>',
         "",
     ]
     if c["definition"]:
@@ -292,37 +359,27 @@ def concept_markdown(d: SiteData, ix: Index, cid: str, results: dict[str, Any]) 
         sub = [concept_link(d, src, m["sub"])] if show_sub else []
         rows.append([method_link(d, src, mid), *sub, *paper_cells(d, src, m["paper"])])
     with_method = {d.methods[x]["paper"] for x in mids}
-    rest = sorted(
-        papers - with_method, key=lambda p: (d.papers[p]["year"] or 0, d.papers[p]["title"].lower())
-    )
+    rest = sorted(papers - with_method, key=lambda p: (d.papers[p]["year"] or 0, d.papers[p]["title"].lower()))
     for pid in rest:
         rows.append(["—", *([""] if show_sub else []), *paper_cells(d, src, pid)])
     if rows:
-        head = [
-            "Method",
-            *(["Subcategory"] if show_sub else []),
-            "Paper",
-            "Authors",
-            "Year",
-            "Venue",
-            "arXiv",
-            "Code",
-        ]
-        out += ["## Methods and papers", "", table(head, rows), ""]
+        head = ["Method", *(["Subcategory"] if show_sub else []), *PAPER_HEAD]
+        body = table(head, rows)
+        if kids:  # the children's pages list them too: collapsed here, one click away
+            body = collapsed(f"Show all {len(rows)} methods and papers in this area", body)
+        else:  # the paper pages carry the same titles and method names for search
+            body = no_search(body)
+        out += ["## Methods and papers", "", body, ""]
     used = ix.datasets(cid)
     if used:
         ds_rows = [
             [dataset_link(d, src, did), esc(d.datasets[did]["size"] or ""), str(n)]
-            for did, n in sorted(
-                used.items(), key=lambda x: (-x[1], d.datasets[x[0]]["title"].lower())
-            )
+            for did, n in sorted(used.items(), key=lambda x: (-x[1], d.datasets[x[0]]["title"].lower()))
         ]
-        out += [
-            "## Datasets and benchmarks",
-            "",
-            table(["Dataset", "Size", "Methods here using it"], ds_rows),
-            "",
-        ]
+        body = table(["Dataset", "Size", "Methods here using it"], ds_rows)
+        if len(ds_rows) > 12:
+            body = collapsed(f"Show all {len(ds_rows)} datasets and benchmarks", body)
+        out += ["## Datasets and benchmarks", "", body, ""]
     out += _links_section(d, src, cid)
     out += _impl_section(d, ix, src, cid, results)
     return "\n".join(out) + "\n"

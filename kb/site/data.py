@@ -89,6 +89,8 @@ class SiteData:
     impls: dict[str, dict] = field(default_factory=dict)
     bibtex: dict[str, str] = field(default_factory=dict)
     sources: dict[str, dict] = field(default_factory=dict)
+    # (paper, concept) -> how it was placed ("survey", "list", "predicted"), when the data says
+    placements: dict[tuple[str, str], str] = field(default_factory=dict)
 
     def roots(self) -> list[str]:
         """The six model families in source order."""
@@ -142,6 +144,11 @@ def _bib_entries(path: Path) -> dict[str, str]:
     return out
 
 
+def clean_title(title: str) -> str:
+    """A title as people read it: BibTeX's case-protecting braces dropped ("{LLM} agents")."""
+    return title.replace("{", "").replace("}", "")
+
+
 def load(data_dir: Path | None = None) -> SiteData:
     """Read the graph once and index every row the site needs."""
     store = load_store(data_dir)
@@ -175,7 +182,7 @@ def load(data_dir: Path | None = None) -> SiteData:
     for r in run_file(store, "papers"):
         d.papers[r["p"]] = {
             "id": r["p"],
-            "title": r["title"] or r["p"],
+            "title": clean_title(r["title"] or r["p"]),
             "year": r["year"],
             "venue": r["venue"],
             "arxiv": r["arxiv"],
@@ -247,11 +254,7 @@ def load(data_dir: Path | None = None) -> SiteData:
         for pid in ds["introducedBy"]:
             if pid in d.papers:
                 d.papers[pid]["datasets"].append(ds["id"])
-    d.links = [
-        r
-        for r in run_file(store, "defense_links")
-        if r["defense"] in d.concepts and r["attack"] in d.concepts
-    ]
+    d.links = [r for r in run_file(store, "defense_links") if r["defense"] in d.concepts and r["attack"] in d.concepts]
     for r in run_file(store, "implementations"):
         impl = d.impls.setdefault(
             r["impl"],
@@ -265,6 +268,11 @@ def load(data_dir: Path | None = None) -> SiteData:
         )
         if r["target"] and r["target"] not in impl["targets"]:
             impl["targets"].append(r["target"])
+    for r in run_file(store, "placements"):
+        how = _facet(r["how"]) or ""
+        if r["score"] is not None and how == "predicted":
+            how = f"predicted, score {float(r['score']):.2f}"
+        d.placements[(r["p"], r["c"])] = how
     d.sources = {r["s"]: r for r in run_file(store, "sources")}
     d.bibtex = _bib_entries(bib_path(data_dir))
     return d

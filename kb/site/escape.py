@@ -51,7 +51,19 @@ def code_block(text: str, lang: str = "") -> str:
     return f"{fence}{lang}\n{text}\n{fence}"
 
 
+def plain(value: Any) -> str:
+    """Data text for places that are HTML but never Markdown (page titles, nav labels, search).
+
+    Only <, >, & and quotes become references, so the search index holds the words themselves
+    ("Black-box", not "Black&#45;box", which the search separator used to cut into "Black-;box").
+    """
+    if value is None:
+        return ""
+    # apostrophes stay as they are (titles like "Bard's"); double quotes are escaped for attributes
+    return html.escape(" ".join(str(value).split()), quote=False).replace('"', "&quot;")
+
+
 def yaml_str(value: Any) -> str:
-    """An escaped string as a double-quoted YAML scalar; themes print front matter as raw HTML."""
-    text = esc(value)
+    """A page title as a double-quoted YAML scalar; themes print front matter as raw HTML."""
+    text = plain(value)
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'

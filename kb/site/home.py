@@ -91,9 +91,12 @@ def figures(d: SiteData, docs: Path) -> list[str]:
         im = ax.imshow(grid, cmap="YlOrRd", aspect="auto")
         ax.set_xticks(range(len(kinds)), kinds, rotation=60, ha="right")
         ax.set_yticks(range(len(fams)), [FAMILY_TABS.get(f, f) for f in fams])
+        top = max((v for row in grid for v in row), default=0) or 1
         for i, row in enumerate(grid):
             for j, v in enumerate(row):
-                ax.text(j, i, str(v) if v else "·", ha="center", va="center", fontsize=7)
+                # white on the dark half of the colour map, black on the light half
+                ink = "white" if v > top * 0.5 else "black"
+                ax.text(j, i, str(v) if v else "·", ha="center", va="center", fontsize=8, color=ink)
         fig.colorbar(im, ax=ax, label="papers")
     ax.set_title("Papers per model family and threat kind (empty cells are gaps)")
     _save(fig, docs / FIG_DIR / "family-threat-heatmap.svg")

@@ -6,11 +6,14 @@ from kb.site.concepts import (
     Index,
     arxiv_cell,
     code_cell,
+    collapsed,
     concept_link,
     dataset_link,
+    links_cell,
     method_link,
+    no_search,
+    paper_cells,
     paper_link,
-    short_authors,
     table,
 )
 from kb.site.data import FAMILY_TABS, SiteData
@@ -51,18 +54,16 @@ def paper_markdown(d: SiteData, pid: str) -> str:
         links.append("DOI " + ext_link(f"https://doi.org/{p['doi']}", esc(p["doi"])))
     if p["code"]:
         links.append(code_cell(p).replace(">code<", ">code repository<"))
-    ev = p["evidence"]
-    if ev:
-        links.append(
-            "evidence: "
-            + ", ".join(ext_link(u, esc(k.replace("Evidence", ""))) for k, u in sorted(ev.items()))
-        )
+    # the enrichment's evidence URLs are provenance kept in the graph, not links for readers
     if links:
         out += ["**Links:** " + " · ".join(links), ""]
     subjects = sorted(set(d.paper_subjects.get(pid, [])), key=lambda c: (len(d.ancestors(c)), c))
     if subjects:
         out += ["## Classification", ""]
-        out += [f"- {_trail(d, src, c)} ({esc(d.concepts[c]['level'])})" for c in subjects]
+        for c in subjects:
+            how = d.placements.get((pid, c))
+            note = esc(d.concepts[c]["level"]) + (f"; placed by {esc(how)}" if how else "")
+            out.append(f"- {_trail(d, src, c)} ({note})")
         out.append("")
     if p["methods"]:
         out += ["## Methods", ""]
@@ -80,10 +81,7 @@ def paper_markdown(d: SiteData, pid: str) -> str:
             if m["targets"]:
                 out.append(f"- Target models: {esc('; '.join(m['targets']))}")
             if m["datasets"]:
-                out.append(
-                    "- Evaluated on: "
-                    + ", ".join(dataset_link(d, src, x) for x in sorted(m["datasets"]))
-                )
+                out.append("- Evaluated on: " + ", ".join(dataset_link(d, src, x) for x in sorted(m["datasets"])))
             ref = [f"survey ref. [{m['surveyRef']}]" if m["surveyRef"] else "", m["row"] or ""]
             if any(ref):
                 out.append(f"- Source: {esc(', '.join(r for r in ref if r))}")
@@ -95,9 +93,7 @@ def paper_markdown(d: SiteData, pid: str) -> str:
     notes = []
     if p["listed"]:
         listed = [d.sources.get(x, {"label": x, "url": None}) for x in p["listed"]]
-        notes.append(
-            "Listed in: " + "; ".join(ext_link(x["url"], esc(x["label"] or x["s"])) for x in listed)
-        )
+        notes.append("Listed in: " + "; ".join(ext_link(x["url"], esc(x["label"] or x["s"])) for x in listed))
     notes += [f"Flag: {esc(f)}" for f in p["flags"]]
     if p["review"]:
         notes.append("Needs review: a required fact is missing from every source.")
@@ -108,9 +104,7 @@ def paper_markdown(d: SiteData, pid: str) -> str:
         out += ["## Notes", ""] + [f"- {n}" for n in notes] + [""]
     bib = d.bibtex.get(pid)
     out += ["## Cite", ""]
-    out += (
-        [code_block(bib, "bibtex"), ""] if bib else ["No BibTeX entry in `references.bib` yet.", ""]
-    )
+    out += [no_search(code_block(bib, "bibtex")), ""] if bib else ["No BibTeX entry in `references.bib` yet.", ""]
     return "\n".join(out) + "\n"
 
 
@@ -163,7 +157,7 @@ def dataset_markdown(d: SiteData, did: str) -> str:
             "",
             f"{len(rows)} methods were evaluated on it.",
             "",
-            table(["Method", "Subcategory", "Paper", "Year"], rows),
+            no_search(table(["Method", "Subcategory", "Paper", "Year"], rows)),
             "",
         ]
     else:
@@ -171,70 +165,165 @@ def dataset_markdown(d: SiteData, did: str) -> str:
     return "\n".join(out) + "\n"
 
 
-def papers_index(d: SiteData, ix: Index) -> str:
-    """All papers in one sortable table."""
-    src = "papers/index.md"
-    fams = {
-        pid: sorted({d.concepts[c]["family"] for c in cs if d.concepts[c]["family"] in d.concepts})
-        for pid, cs in d.paper_subjects.items()
-    }
+def _paper_families(d: SiteData) -> dict[str, list[str]]:
+    fams: dict[str, set[str]] = {pid: set() for pid in d.papers}
+    for pid, cs in d.paper_subjects.items():
+        fams[pid] |= {d.concepts[c]["family"] for c in cs if d.concepts[c]["family"] in d.concepts}
     for m in d.methods.values():
-        if m["paper"] in d.papers and m["family"]:
-            fams.setdefault(m["paper"], [])
-            if m["family"] not in fams[m["paper"]]:
-                fams[m["paper"]].append(m["family"])
+        if m["paper"] in fams and m["family"]:
+            fams[m["paper"]].add(m["family"])
+    return {pid: sorted(f) for pid, f in fams.items()}
+
+
+def year_key(year: int | None, early: int) -> str:
+    """The index page a paper's year falls on: one page per year, older years together."""
+    if not year:
+        return "undated"
+    return f"{early}-and-before" if year <= early else str(year)
+
+
+def year_pages(d: SiteData, early: int = 2021) -> dict[str, list[str]]:
+    """Paper ids per year page (newest page first), each list sorted by title."""
+    pages: dict[str, list[str]] = {}
+    for pid in sorted(d.papers, key=lambda p: d.papers[p]["title"].lower()):
+        pages.setdefault(year_key(d.papers[pid]["year"], early), []).append(pid)
+    return dict(sorted(pages.items(), key=lambda kv: (kv[0] != "undated", kv[0]), reverse=True))
+
+
+def papers_year_page(d: SiteData, key: str, pids: list[str]) -> str:
+    """One year's papers in a table (the index stays one page per year as sources are added)."""
+    src = f"papers/year-{key}.md"
+    fams = _paper_families(d)
+    rows = [
+        [
+            *paper_cells(d, src, pid)[:1],
+            esc(d.papers[pid]["venue"] or ""),
+            esc(", ".join(FAMILY_TABS.get(f, f) for f in fams.get(pid, []))),
+            links_cell(d.papers[pid]),
+        ]
+        for pid in pids
+    ]
+    title = key.replace("-", " ")
+    return "\n".join(
+        [
+            "---",
+            f"title: {yaml_str('Papers: ' + title)}",
+            "hide:",
+            "  - toc",
+            "search:",
+            "  exclude: true",
+            "---",
+            "",
+            f"[Papers]({rel(src, 'papers/index.md')}) › {esc(title)}",
+            "",
+            f"# Papers: {esc(title)}",
+            "",
+            f"**{len(rows)}** papers, by title.",
+            "",
+            *_by_letter(d, pids, rows),
+        ]
+    )
+
+
+LETTER_SPLIT = 200  # a year with more papers than this is shown in collapsed sections by letter
+
+
+def _by_letter(d: SiteData, pids: list[str], rows: list[list[str]]) -> list[str]:
+    """One table, or, for a long year, one collapsed table per initial letter of the titles."""
+    head = ["Paper", "Venue", "Family", "Links"]
+    if len(rows) <= LETTER_SPLIT:
+        return [table(head, rows), ""]
+    groups: dict[str, list[list[str]]] = {}
+    for pid, row in zip(pids, rows, strict=True):
+        first = next((ch for ch in d.papers[pid]["title"].upper() if ch.isalnum()), "#")
+        groups.setdefault(first if "A" <= first <= "Z" else "0–9 and others", []).append(row)
+    out = []
+    for letter in sorted(groups, key=lambda g: (len(g) > 1, g)):
+        out += [collapsed(f"{esc(letter)} ({len(groups[letter])})", table(head, groups[letter])), ""]
+    return out
+
+
+def papers_index(d: SiteData, ix: Index, pages: dict[str, list[str]] | None = None) -> str:
+    """The papers index: one line per year page with its count and its families."""
+    src = "papers/index.md"
+    pages = pages if pages is not None else year_pages(d)
+    fams = _paper_families(d)
     rows = []
-    for pid in sorted(
-        d.papers, key=lambda p: (-(d.papers[p]["year"] or 0), d.papers[p]["title"].lower())
-    ):
-        p = d.papers[pid]
+    for key, pids in pages.items():
+        per = {f: sum(1 for p in pids if f in fams.get(p, [])) for f in d.roots()}
         rows.append(
             [
-                paper_link(d, src, pid),
-                esc(short_authors(p)),
-                esc(p["year"] or ""),
-                esc(p["venue"] or ""),
-                esc(", ".join(FAMILY_TABS.get(f, f) for f in sorted(fams.get(pid, [])))),
-                arxiv_cell(p),
-                code_cell(p),
+                f"[{esc(key.replace('-', ' '))}]({rel(src, f'papers/year-{key}.md')})",
+                str(len(pids)),
+                *[str(per[f]) for f in d.roots()],
             ]
         )
     return (
         "\n".join(
             [
+                "---",
+                "search:",
+                "  exclude: true",
+                "---",
+                "",
                 "# Papers",
                 "",
-                f"All **{len(rows)}** papers, newest first. Use the search box to find "
-                "one by title or by the name of its method.",
+                f"All **{len(d.papers)}** papers, one page per year. Use the search box to find "
+                "one by title or by the name of its method; a paper counts once in each family "
+                "it is classified under.",
                 "",
-                table(["Title", "Authors", "Year", "Venue", "Family", "arXiv", "Code"], rows),
+                table(
+                    ["Year", "Papers", *[esc(FAMILY_TABS.get(f, f)) for f in d.roots()]],
+                    rows,
+                ),
             ]
         )
         + "\n"
     )
+
+
+TOP_DATASETS = 25  # shown open on the datasets index; the rest by family, collapsed
 
 
 def datasets_index(d: SiteData) -> str:
-    """All datasets and benchmarks in one table."""
+    """The datasets and benchmarks: the most used open, then every one by model family, collapsed."""
     src = "datasets/index.md"
-    rows = []
-    for did in sorted(
-        d.datasets, key=lambda x: (-len(d.datasets[x]["methods"]), d.datasets[x]["title"].lower())
-    ):
-        ds = d.datasets[did]
-        fam = ", ".join(FAMILY_TABS.get(f, f) for f in ds["families"])
-        rows.append(
-            [dataset_link(d, src, did), esc(fam), esc(ds["size"] or ""), str(len(ds["methods"]))]
-        )
-    return (
-        "\n".join(
-            [
-                "# Datasets and benchmarks",
-                "",
-                f"**{len(rows)}** datasets and benchmarks, most used first.",
-                "",
-                table(["Dataset", "Family", "Size", "Methods using it"], rows),
-            ]
-        )
-        + "\n"
-    )
+    order = sorted(d.datasets, key=lambda x: (-len(d.datasets[x]["methods"]), d.datasets[x]["title"].lower()))
+
+    def rows(ids: list[str]) -> list[list[str]]:
+        out = []
+        for did in ids:
+            ds = d.datasets[did]
+            fam = ", ".join(FAMILY_TABS.get(f, f) for f in ds["families"])
+            out.append([dataset_link(d, src, did), esc(fam), esc(ds["size"] or ""), str(len(ds["methods"]))])
+        return out
+
+    head = ["Dataset", "Family", "Size", "Methods using it"]
+    out = [
+        "---",
+        "search:",
+        "  exclude: true",
+        "hide:",
+        "  - toc",
+        "---",
+        "",
+        "# Datasets and benchmarks",
+        "",
+        f"**{len(order)}** datasets and benchmarks. The {min(TOP_DATASETS, len(order))} most used:",
+        "",
+        table(head, rows(order[:TOP_DATASETS])),
+        "",
+        "## By model family",
+        "",
+        "A dataset used in two families is listed in both.",
+        "",
+    ]
+    for fam in [*d.roots(), None]:
+        ids = [
+            x for x in order if (fam in d.datasets[x]["families"]) or (fam is None and not d.datasets[x]["families"])
+        ]
+        if not ids:
+            continue
+        name = esc(FAMILY_TABS.get(fam, fam)) if fam else "No family recorded"
+        out += [collapsed(f"{name} ({len(ids)})", table(head, rows(ids))), ""]
+    return "\n".join(out) + "\n"
