@@ -158,20 +158,6 @@ def test_bad_ntriples_is_one_line_error(tmp_path):
         kbstore.build_store(bad, tmp_path / "store")
 
 
-def _records(papers):
-    # the author set's order beyond the first author is not part of a record's meaning
-    return [(p.id, p.title, p.authors[:1], sorted(p.authors), p.year, p.doi, p.arxiv, p.areas, p.links) for p in papers]
-
-
-@pytest.mark.parametrize("which", ["real_store", "synth_store"])
-def test_coverage_records_from_the_store(request, which):
-    from kb.coverage.source import papers_from_store
-    from kb.store import records
-
-    store, _ = request.getfixturevalue(which)
-    assert _records(records.papers(store)) == _records(papers_from_store(store.ox))
-
-
 def test_cli_coverage_with_a_store(real_store):
     from kb.coverage.report import coverage_report
 

@@ -227,8 +227,6 @@ def build_index(nt: Path, db_path: Path, sha256: str, progress: Callable[[str], 
     progress(f"side index: tables indexed ({removed:,} repeated triples dropped)")
     _run_script(db, (SQL_DIR / "_derived.sql").read_text(encoding="utf-8"))
     progress("side index: taxonomy closures and per-area counts")
-    _run_script(db, (SQL_DIR / "_records.sql").read_text(encoding="utf-8"))
-    progress("side index: paper records")
     for query in store_queries().values():
         if query.build:
             _run_script(db, query.build)
