@@ -91,6 +91,21 @@ class KB(DefinedNamespace):
     order: URIRef
     listOnly: URIRef
 
+    # placements and sources of papers (CONTRACTS §1)
+    Placement: URIRef
+    Topic: URIRef
+    paper: URIRef
+    concept: URIRef
+    how: URIRef
+    score: URIRef
+    inSource: URIRef
+    badge: URIRef
+    listCategory: URIRef
+    month: URIRef
+    outsideSurvey: URIRef
+    areaOpen: URIRef
+    sourceCommit: URIRef
+
     # implementations
     implements: URIRef
     modulePath: URIRef
@@ -108,18 +123,21 @@ SOURCE = Namespace(BASE + "source/")
 LINK = Namespace(BASE + "link/")
 IMPL = Namespace(BASE + "impl/")
 FACET = Namespace(BASE + "facet/")
+PLACEMENT = Namespace(BASE + "placement/")
 SCHEME = Namespace(BASE + "scheme/")
 
 TAXONOMY_SCHEME = SCHEME["taxonomy"]
 KIND_SCHEME = SCHEME["threat-kind"]
 ROLE_SCHEME = SCHEME["role"]
 ACCESS_SCHEME = SCHEME["access-level"]
+HOW_SCHEME = SCHEME["how"]
+OUTSIDE_SCHEME = SCHEME["outside-survey"]
 
 SLUG = r"[a-z0-9]+(?:-[a-z0-9]+)*"
 # The written grammar of every ID; `kb check` enforces it.
 ID_GRAMMAR: dict[str, re.Pattern[str]] = {
     # family[.sub-model][.threat-type[.category[.subcategory]]], e.g. llm.jailbreak-attacks.black-box
-    "concept": re.compile(rf"(?:vfm|llm|vlp|vlm|dm|agent)(?:\.{SLUG}){{0,4}}"),
+    "concept": re.compile(rf"(?:vfm|llm|vlp|vlm|dm|agent)(?:\.{SLUG}){{0,4}}|topic\.{SLUG}"),
     # first author's surname + year + first title word, e.g. zou2023universal (b, c... on collision)
     "paper": re.compile(r"[a-z]+[0-9]{4}[a-z0-9]+"),
     # surname-givenname initials, e.g. zou-andy
@@ -131,7 +149,11 @@ ID_GRAMMAR: dict[str, re.Pattern[str]] = {
     "source": re.compile(SLUG),
     "link": re.compile(rf"{SLUG}--{SLUG}"),
     "impl": re.compile(SLUG),
-    "facet": re.compile(rf"(?:kind|role|access)-{SLUG}"),
+    "facet": re.compile(rf"(?:kind|role|access|how)-{SLUG}"),
+    # paper id + "--" + concept id, e.g. zou2023universal--llm.jailbreak-attacks
+    "placement": re.compile(
+        rf"[a-z]+[0-9]{{4}}[a-z0-9]+--(?:(?:vfm|llm|vlp|vlm|dm|agent)(?:\.{SLUG}){{0,4}}|topic\.{SLUG})"
+    ),
 }
 
 NAMESPACES = {
@@ -146,6 +168,7 @@ NAMESPACES = {
     "link": LINK,
     "impl": IMPL,
     "facet": FACET,
+    "placement": PLACEMENT,
     "scheme": SCHEME,
     "skos": SKOS,
     "dcterms": DCTERMS,
@@ -172,6 +195,7 @@ KIND_OF_PREFIX = {
     str(LINK): "link",
     str(IMPL): "impl",
     str(FACET): "facet",
+    str(PLACEMENT): "placement",
 }
 
 SPARQL_PREFIXES = "\n".join(f"PREFIX {p}: <{ns}>" for p, ns in NAMESPACES.items()) + "\n"
@@ -200,6 +224,25 @@ def valid_id(kind: str, ident: str) -> bool:
 
 # Human documentation of every minted term, written into the graph by the importer.
 TERM_DOCS: dict[str, tuple[str, str]] = {
+    "Placement": (
+        "placement",
+        "One placement of a paper in a concept: how it was made (survey, list mapping, predicted) and by which source.",
+    ),
+    "Topic": ("topic", "A research topic of the field that the survey does not cover (scheme outside-survey)."),
+    "paper": ("paper", "The paper a placement places."),
+    "concept": ("concept", "The concept (area, topic, family) a placement places the paper in."),
+    "how": ("how", "How a placement was made: facet:how-survey, facet:how-list or facet:how-predicted."),
+    "score": ("score", "The classifier's score of a predicted placement."),
+    "inSource": ("in source", "A source that lists the paper (source:survey-v6, source:awesome-lm-ssp, ...)."),
+    "badge": ("badge", "A badge the second paper list gives the paper (model, comment or venue)."),
+    "listCategory": ("list category", "The category file of the second paper list that holds the paper."),
+    "month": ("month", "The year and month the second paper list gives (the arXiv month)."),
+    "outsideSurvey": ("outside survey", "True on a topic that the survey does not cover."),
+    "areaOpen": (
+        "area open",
+        "True on a paper whose list labels name its family but leave its area open (a classifier may place it).",
+    ),
+    "sourceCommit": ("source commit", "The commit of the source repository the facts were read from."),
     "ModelFamily": (
         "model family",
         "A family of large models the survey treats on its own (or a sub-model such as ViT or SAM).",

@@ -25,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from kb.bib import BibEntry, read_bib, write_bib  # noqa: E402
 from kb.graph import bib_path, new_graph, parse_turtle  # noqa: E402
 from kb.ingest.corrections import Corrections  # noqa: E402
+from kb.ingest.placement import SURVEY_SOURCE, how_facets, placement_triples  # noqa: E402
 from kb.papers import (  # noqa: E402
     CURATED_SOURCE,
     OTHERS,
@@ -294,6 +295,10 @@ class Importer:
             g.add((scheme, SKOS.prefLabel, Literal(label, lang="en")))
             g.add((scheme, RDFS.comment, Literal(comment, lang="en")))
         g.add((TAXONOMY_SCHEME, DCTERMS.source, URIRef(SURVEY_URL)))
+        self.source("survey-v6", "Survey v6 (Wang et al., Safety at Scale, arXiv:2502.05206v6) and its paper list",
+                    SURVEY_URL, "the survey's tables, text and public paper list")
+        for t in how_facets():
+            g.add(t)
         for prefix, labels, scheme, cls in [
             ("kind", KIND_LABELS, KIND_SCHEME, KB.ThreatKind),
             ("role", ROLE_LABELS, ROLE_SCHEME, KB.Role),
@@ -972,6 +977,10 @@ class Importer:
                 prop = {"arxiv": KB.arxivEvidence, "arxiv_list": KB.arxivEvidence,
                         "doi": KB.doiEvidence, "code": KB.codeEvidence}[kind]
                 self.g.add((s, prop, URIRef(url)))
+            self.g.add((s, KB.inSource, SURVEY_SOURCE))
+            for cid in sorted(p.concepts):
+                for t in placement_triples(p.pid, cid, "survey", SURVEY_SOURCE):
+                    self.g.add(t)
             for src in sorted(p.sources):
                 self.g.add((s, PROV.wasDerivedFrom, URIRef(src)))
                 if "/source/list-" in src:
@@ -1015,6 +1024,11 @@ class Importer:
                 bib.append(old_bib[key])
 
     def run(self) -> None:
+        g, bib = self.build()
+        write_files(g, bib, self.out)
+
+    def build(self) -> tuple:
+        """The survey's graph and bib entries (papers kept from `kb add` included), not yet written."""
         self.vocabulary_docs()
         self.facets()
         self.taxonomy()
@@ -1031,11 +1045,16 @@ class Importer:
         self.implementations()
         bib = self.emit_papers()
         self.keep_curated(bib)
-        self.out.mkdir(parents=True, exist_ok=True)
-        bibfile = bib_path(self.out)
-        write_turtle(self.g, self.out / "taxonomy.ttl")
-        write_bib(bib, bibfile)
-        print(f"wrote {self.out / 'taxonomy.ttl'} ({len(self.g)} triples) and {bibfile} ({len(bib)} entries)")
+        return self.g, bib
+
+
+def write_files(g, bib: list[BibEntry], out: Path) -> None:
+    """taxonomy.ttl and references.bib in their canonical form (atomic writes)."""
+    out.mkdir(parents=True, exist_ok=True)
+    bibfile = bib_path(out)
+    write_turtle(g, out / "taxonomy.ttl")
+    write_bib(bib, bibfile)
+    print(f"wrote {out / 'taxonomy.ttl'} ({len(g)} triples) and {bibfile} ({len(bib)} entries)")
 
 
 def _extends(longer: list[str], shorter: list[str]) -> bool:
@@ -1081,7 +1100,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=Path(__file__).resolve().parent.parent / "data",
                     help="folder of taxonomy.ttl (default data/); references.bib goes beside it if one is "
                          "there, else one folder up, as in the repository")
+    ap.add_argument("--survey-only", action="store_true",
+                    help="write the survey alone even when the files hold a later source's papers (they are dropped)")
     args = ap.parse_args(argv)
+    ttl = args.out / "taxonomy.ttl"
+    if not args.survey_only and ttl.exists() and "source:awesome-lm-ssp" in ttl.read_text(encoding="utf-8"):
+        print(f"{ttl}: holds the Awesome-LM-SSP list's papers; run scripts/import_lm_ssp.py LIST_DIR (it imports "
+              "the survey first), or pass --survey-only to drop them", file=sys.stderr)
+        return 2
     for sub in ("survey-v6/taxonomy.yaml", "survey-v6/paper_labels.yaml", "survey-v6/datasets.yaml",
                 "enrichment/identifiers.yaml", "awesome-large-model-safety/README.md"):
         if not (args.shared / sub).exists():

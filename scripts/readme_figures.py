@@ -59,11 +59,16 @@ def counts_block(data_dir: Path | None = None) -> str:
     )
     models = len(run_named("top-target-models", {}, data_dir=data_dir))
     sub_text = f" (+ {' and '.join(subs)})"
+    from kb.stats import compute
+
+    survey = next(r["kb"] for r in compute(data_dir) if r["section"] == "total" and r["key"] == "papers")
+    papers = str(len(d.papers)) if survey == len(d.papers) else (
+        f"{survey} of the survey ({len(d.papers):,} with the Awesome-LM-SSP list)")
     rows = [
         ("model families" + (sub_text if subs else ""), f"{len(d.roots())} (+{len(subs)})"),
         ("threat types", str(levels.get("threat type", 0))),
         ("categories / subcategories", f"{levels.get('category', 0)} / {levels.get('subcategory', 0)}"),
-        ("papers / methods (table rows)", f"{len(d.papers)} / {len(d.methods)}"),
+        ("papers / methods (table rows)", f"{papers} / {len(d.methods)}"),
         ("datasets and benchmarks / target models", f"{len(d.datasets)} / {models}"),
         ("defense → attack links", str(len(d.links))),
     ]

@@ -31,7 +31,7 @@ def graph_counts(g: rdflib.Graph) -> dict[str, int]:
     methods = set(g.subjects(RDF.type, KB.Method))
     datasets = set(g.subjects(RDF.type, DCAT.Dataset))
     return {
-        "concepts": len(set(g.subjects(SKOS.inScheme, TAXONOMY_SCHEME))),
+        "concepts": len(set(g.subjects(SKOS.inScheme, TAXONOMY_SCHEME)) | set(g.subjects(RDF.type, KB.Topic))),
         "papers": len(papers),
         "authors": len(set(g.subjects(RDF.type, FOAF.Person))),
         "paper_authors": len(

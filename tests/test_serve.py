@@ -320,7 +320,9 @@ def test_named_queries_over_http_give_kb_query_rows(server):
             got = [{c: _python(b.get(c)) for c in cols} for b in doc["results"]["bindings"]]
         expected = sparql.run_named(name, compact_iris=False)
         assert got == expected, name
-        assert expected, f"{name}: no rows on the real data, so the comparison proves little"
+        # stale-areas: with the second source (#10) every area has a paper since 2024 (the survey's
+        # stale finding is `kb gaps --section stale`), so an empty answer is the right one there
+        assert expected or name == "stale-areas", f"{name}: no rows on the real data, so the comparison proves little"
 
 
 # --- hardening (#15): each test below failed before the fix ---------------------------------

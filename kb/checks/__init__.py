@@ -126,12 +126,46 @@ def check_implementations(g: rdflib.Graph) -> Iterator[Violation]:
         yield Violation("implementation-registry", f"impl:{name}", "is in the graph but not registered in kb.reference")
 
 
+def check_list_mapping(g: rdflib.Graph) -> Iterator[Violation]:
+    """The reviewed list mapping covers every (category file, badge) combination of the graph's list
+    papers, and names only areas and topics that exist."""
+    from kb.graph import DataError
+    from kb.ingest.lm_ssp import MODEL_BADGES
+    from kb.ingest.mapping import DEFAULT_PATH, Mapping
+
+    papers = set(g.subjects(KB.listCategory, None))
+    if not papers:
+        return
+    where = f"file:{DEFAULT_PATH.relative_to(DEFAULT_PATH.parent.parent)}"
+    try:
+        mapping = Mapping()
+    except DataError as exc:
+        yield Violation("list-mapping", where, exc.message)
+        return
+    combos: dict[tuple[str, str], str] = {}
+    for p in sorted(papers, key=str):
+        badges = {str(b) for b in g.objects(p, KB.badge)}
+        models = badges & MODEL_BADGES
+        for cat in sorted(str(c) for c in g.objects(p, KB.listCategory)):
+            for key in mapping.keys_of(cat, models, badges - models):
+                combos.setdefault((cat, key), _short(str(p)))
+    for cat, key in mapping.unmapped(combos):
+        yield Violation("list-mapping", combos[(cat, key)],
+                        f"category '{cat}' with badge '{key}' is not in the mapping; map it or leave it out")
+    from kb.vocab import CONCEPT
+
+    for cid in sorted(mapping.areas()) + sorted(f"topic.{t}" for t in mapping.topics):
+        if (CONCEPT[cid], RDF.type, None) not in g:
+            yield Violation("list-mapping", where, f"names concept {cid}, which is not in the graph")
+
+
 RULES: list[tuple[str, Callable[..., Iterator[Violation]]]] = [
     ("shapes", check_shacl),
     ("sparql", check_sparql),
     ("ids", check_ids),
     ("titles", check_titles),
     ("implementations", check_implementations),
+    ("list mapping", check_list_mapping),
 ]
 
 

@@ -76,12 +76,19 @@ def fmt(data_dir: Path | None, check_only: bool) -> None:
 
 @click.command()
 @data_dir_option
+@click.option("--source", type=click.Choice(["survey", "awesome-lm-ssp", "all"]), default="survey",
+              show_default=True, help="Count the papers of this source only (survey: reproduces its figures).")
+@click.option("--field", "field", is_flag=True,
+              help="The field view: the survey's papers beside all papers, per year, family, threat kind and topic.")
 @format_option()
-def stats(data_dir: Path | None, fmt: str) -> None:
+def stats(data_dir: Path | None, source: str, field: bool, fmt: str) -> None:
     """Papers per year, family, threat type and role, beside the survey's own figures."""
-    from kb.stats import compute
+    from kb.stats import compute, field_view
 
-    echo_rows(compute(data_dir), fmt, ["section", "key", "kb", "survey", "difference", "unit"])
+    if field:
+        echo_rows(field_view(data_dir), fmt, ["section", "key", "survey", "field", "added"])
+        return
+    echo_rows(compute(data_dir, source), fmt, ["section", "key", "kb", "survey", "difference", "unit"])
 
 
 @click.command()

@@ -19,6 +19,8 @@ SECTION_NAMES = (
     "single_method",
     "no_benchmark",
     "stale",
+    "outside_survey",
+    "stale_field",
     "bridges",
 )
 

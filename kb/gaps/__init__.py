@@ -50,6 +50,15 @@ SECTIONS: dict[str, tuple[str, str]] = {
         f"Areas whose newest paper predates {RECENT_YEAR}",
         f"Threat types with no paper from {RECENT_YEAR} or later.",
     ),
+    "outside_survey": (
+        "What the field studies that the survey does not cover",
+        "Topics of the second paper list outside the survey's scheme (kb:Topic), with the field's papers per year.",
+    ),
+    "stale_field": (
+        "Stale areas recomputed on the field",
+        f"Areas with no paper from {RECENT_YEAR} on in the survey or in all sources, the newest year in each, "
+        "and the sources the field's answer rests on.",
+    ),
     "bridges": (
         "Bridges between families",
         "Datasets and concepts with the highest betweenness centrality in the "
@@ -59,9 +68,19 @@ SECTIONS: dict[str, tuple[str, str]] = {
 }
 
 
+SURVEY = "survey-v6"
+
+
+def rests_on(tables: Tables) -> str:
+    """The sources of the papers, e.g. 'survey-v6 + awesome-lm-ssp'."""
+    found = {x.strip() for p in tables["papers"] for x in (p.get("sources") or "").split(";") if x.strip()}
+    return " + ".join(sorted(found, key=lambda x: (x != SURVEY, x))) or "the papers of the graph"
+
+
 def analyse_tables(tables: Tables) -> dict[str, Rows]:
     """Every gap section as rows, from the main tables."""
-    v = View(build_graph(tables))
+    v = View(build_graph(tables, SURVEY))  # the survey's map (and papers added by hand)
+    field = View(build_graph(tables))  # every source
     papers, methods = s.cells(v)
     return {
         "matrix": s.matrix(v, papers),
@@ -72,6 +91,8 @@ def analyse_tables(tables: Tables) -> dict[str, Rows]:
         "single_method": s.single_method(v),
         "no_benchmark": s.no_benchmark(v),
         "stale": s.stale(v),
+        "outside_survey": s.outside_survey(field, v),
+        "stale_field": s.stale_field(v, field, rests_on(tables)),
         "bridges": s.bridges(v),
     }
 

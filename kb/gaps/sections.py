@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from typing import Any
 
@@ -232,11 +232,62 @@ def stale(v: View) -> Rows:
     return rows
 
 
+def outside_survey(field: View, survey: View) -> Rows:
+    """Topics the survey does not cover, with the field's papers per year (newest first by size)."""
+    rows = []
+    for t in field.topics:
+        a = field.nodes[t]
+        papers = field.into(t, "subject")
+        years = Counter(field.nodes[p]["year"] for p in papers if field.nodes[p].get("year"))
+        ours = [p for p in survey.into(t, "subject")] if t in survey.g else []
+        recent = sum(n for y, n in years.items() if y >= RECENT_YEAR)
+        per_year = "; ".join(f"{y}: {n}" for y, n in sorted(years.items()))
+        reading = (f"{a['label']}: {n_of(len(papers), 'paper')} in the field ({recent} from {RECENT_YEAR} on), "
+                   f"a topic the survey does not cover")
+        if ours:
+            reading += f"; {n_of(len(ours), 'survey paper')} touch it"
+        rows.append({"topic": a["id"], "label": a["label"], "papers": len(papers), "survey_papers": len(ours),
+                     "since_recent": recent, "newest_year": max(years) if years else None,
+                     "per_year": per_year, "reading": reading})
+    rows.sort(key=lambda r: (-r["papers"], r["topic"]))
+    return rows
+
+
+def stale_field(survey: View, field: View, rests_on: str) -> Rows:
+    """The stale-area finding recomputed on every source: each area stale in the survey or the field,
+    with the newest year in each, and the sources the field's answer rests on."""
+    def newest(v: View, a: str) -> int | None:
+        years = [v.nodes[p]["year"] for p in v.papers_of.get(a, ()) if v.nodes[p].get("year")]
+        return max(years) if years else None
+
+    rows = []
+    for a in field.areas:
+        s_new, f_new = newest(survey, a), newest(field, a)
+        stale_s = bool(survey.papers_of.get(a)) and (s_new is None or s_new < RECENT_YEAR)
+        stale_f = bool(field.papers_of.get(a)) and (f_new is None or f_new < RECENT_YEAR)
+        if not (stale_s or stale_f):
+            continue
+        attrs = field.nodes[a]
+        recent = sum(1 for p in field.papers_of[a] if (field.nodes[p].get("year") or 0) >= RECENT_YEAR)
+        if stale_f:
+            reading = (f"{field.name(a)} stays stale on the field too: newest paper {f_new} "
+                       f"(resting on {rests_on})")
+        else:
+            reading = (f"{field.name(a)} looked stale in the survey (newest {s_new}), but the field has "
+                       f"{n_of(recent, 'paper')} from {RECENT_YEAR} on, newest {f_new} (resting on {rests_on})")
+        rows.append({"family": attrs["family"], "area": attrs["id"], "label": attrs["label"],
+                     "survey_papers": len(survey.papers_of.get(a, ())), "survey_newest": s_new,
+                     "field_papers": len(field.papers_of[a]), "field_newest": f_new,
+                     "stale_in_field": stale_f, "rests_on": rests_on, "reading": reading})
+    rows.sort(key=lambda r: (not r["stale_in_field"], r["area"]))
+    return rows
+
+
 def bridge_graph(v: View) -> nx.Graph:
     """The undirected family-concept-dataset graph: the concept tree plus datasets where used."""
     h = nx.Graph()
     for n, a in v.g.nodes(data=True):
-        if a["kind"] == "concept":
+        if a["kind"] == "concept" and a["type"] != "Topic":
             h.add_node(n)
             for p in v.out(n, "broader"):
                 h.add_edge(n, p)

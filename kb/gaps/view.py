@@ -61,8 +61,16 @@ def kind_name(kind: str | None) -> str:
     return (kind or "").removeprefix("kind-")
 
 
-def build_graph(tables: Tables) -> nx.DiGraph:
-    """Concepts, papers, methods and datasets as nodes ("kind:id") with typed edges (rel)."""
+def in_source(paper: dict[str, Any], source: str | None) -> bool:
+    """True when the paper counts for `source` (None: every paper). A paper without a listed source
+    (added with `kb add`, or a fixture) counts for every view."""
+    sources = [x.strip() for x in (paper.get("sources") or "").split(";") if x.strip()]
+    return source is None or not sources or source in sources
+
+
+def build_graph(tables: Tables, source: str | None = None) -> nx.DiGraph:
+    """Concepts, papers, methods and datasets as nodes ("kind:id") with typed edges (rel); with a
+    source (e.g. "survey-v6"), only the papers that source lists."""
     g = nx.DiGraph()
     for c in tables["concepts"]:
         g.add_node(
@@ -79,6 +87,8 @@ def build_graph(tables: Tables) -> nx.DiGraph:
             list_only=bool(c.get("list_only")),
         )
     for p in tables["papers"]:
+        if not in_source(p, source):
+            continue
         g.add_node(
             f"paper:{p['id']}",
             kind="paper",
@@ -109,7 +119,8 @@ def build_graph(tables: Tables) -> nx.DiGraph:
         if c["parent"]:
             g.add_edge(f"concept:{c['id']}", f"concept:{c['parent']}", rel="broader")
     for r in tables["paper_concepts"]:
-        g.add_edge(f"paper:{r['paper_id']}", f"concept:{r['concept_id']}", rel="subject")
+        if f"paper:{r['paper_id']}" in g and f"concept:{r['concept_id']}" in g:
+            g.add_edge(f"paper:{r['paper_id']}", f"concept:{r['concept_id']}", rel="subject")
     for m in tables["methods"]:
         if m["paper_id"]:
             g.add_edge(f"method:{m['id']}", f"paper:{m['paper_id']}", rel="proposedIn")
@@ -146,6 +157,7 @@ class View:
             n for n in by_order if g.nodes[n]["type"] == "ModelFamily" and not g.nodes[n]["parent"]
         ]
         self.areas = [n for n in by_order if g.nodes[n]["type"] == "ThreatType"]
+        self.topics = [n for n in by_order if g.nodes[n]["type"] == "Topic"]
         self.area_of = {n: self._area(n) for n in concepts}
         self.papers_of: dict[str, set[str]] = defaultdict(set)  # area -> papers
         self.methods_of: dict[str, set[str]] = defaultdict(set)  # area -> methods

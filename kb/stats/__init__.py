@@ -19,12 +19,21 @@ SURVEY_ATTACK_PCT = 60.0
 FAMILY_NAMES = {"vfm": "VFM", "llm": "LLM", "vlp": "VLP", "vlm": "VLM", "dm": "DM", "agent": "Agent"}
 
 
-def select(store: pyoxigraph.Store, name: str) -> list[dict[str, Any]]:
-    """Run kb/stats/NAME.rq through kb.sparql and return rows of plain Python values."""
+# `--source` names: the survey (default, reproduces its figures), the second list, or every paper
+SOURCES = {
+    "survey": "https://w3id.org/lmsafety/source/survey-v6",
+    "awesome-lm-ssp": "https://w3id.org/lmsafety/source/awesome-lm-ssp",
+    "all": None,
+}
+
+
+def select(store: pyoxigraph.Store, name: str, source: str | None = None) -> list[dict[str, Any]]:
+    """Run kb/stats/NAME.rq through kb.sparql (papers of `source` only, an IRI) as plain rows."""
     from kb.sparql import run_text
 
     text = resources.files(__name__).joinpath(f"{name}.rq").read_text(encoding="utf-8")
-    return list(run_text(text, source=store, where=f"kb/stats/{name}.rq"))
+    params = {"source": source} if source else None
+    return list(run_text(text, params, source=store, where=f"kb/stats/{name}.rq"))
 
 
 def _bucket(year: int) -> str:
@@ -39,9 +48,17 @@ def _pct(part: float, whole: float) -> float:
     return round(100.0 * part / whole, 2) if whole else 0.0
 
 
-def compute(data_dir: Path | None = None) -> list[dict[str, Any]]:
-    """Rows of (section, key, kb, survey, difference) in a fixed order."""
+def compute(data_dir: Path | None = None, source: str = "survey") -> list[dict[str, Any]]:
+    """Rows of (section, key, kb, survey, difference) in a fixed order, counting the papers of
+    `source` (a SOURCES name): by default the survey's, so the survey's figures are reproduced."""
+    if source not in SOURCES:
+        raise ValueError(f"source must be one of {', '.join(SOURCES)}")
     store = load_store(data_dir)
+    iri = SOURCES[source]
+
+    def sel(name: str) -> list[dict[str, Any]]:
+        return select(store, name, iri)
+
     rows: list[dict[str, Any]] = []
 
     def add(section: str, key: str, kb: Any, survey: Any = None, unit: str = "") -> None:
@@ -51,34 +68,60 @@ def compute(data_dir: Path | None = None) -> list[dict[str, Any]]:
         rows.append({"section": section, "key": key, "kb": kb, "survey": survey,
                      "difference": diff, "unit": unit})
 
-    totals = {r["what"]: r["n"] for r in select(store, "totals")}
+    totals = {r["what"]: r["n"] for r in sel("totals")}
     add("total", "papers", totals.get("papers", 0), SURVEY_TOTAL, "papers")
     for what in ("methods", "datasets", "threat types", "categories", "subcategories",
                  "papers only in the survey's tables", "papers flagged as possible duplicates"):
         add("total", what, totals.get(what, 0))
 
     by_year: dict[str, int] = defaultdict(int)
-    for r in select(store, "papers-by-year"):
+    for r in sel("papers-by-year"):
         by_year[_bucket(int(r["year"]))] += int(r["papers"])
     for key, survey in SURVEY_BY_YEAR.items():
         add("year", key, by_year.get(key, 0), survey, "papers")
 
-    fam = {FAMILY_NAMES.get(r["name"], r["name"]): int(r["papers"]) for r in select(store, "papers-by-family")}
+    fam = {FAMILY_NAMES.get(r["name"], r["name"]): int(r["papers"]) for r in sel("papers-by-family")}
     fam_total = sum(fam.values())
     for key, share in SURVEY_FAMILY_PCT.items():
         add("family", key, _pct(fam.get(key, 0), fam_total), share, "% of paper-family pairs")
     for key in SURVEY_FAMILY_PCT:
         add("family (count)", key, fam.get(key, 0), None, "papers")
 
-    roles = {r["role"]: int(r["papers"]) for r in select(store, "papers-by-role")}
+    roles = {r["role"]: int(r["papers"]) for r in sel("papers-by-role")}
     ad = roles.get("attack", 0) + roles.get("defense", 0)
     add("role", "attack", _pct(roles.get("attack", 0), ad), SURVEY_ATTACK_PCT, "% of attack+defense")
     add("role", "defense", _pct(roles.get("defense", 0), ad), 100 - SURVEY_ATTACK_PCT, "% of attack+defense")
     for role in sorted(roles):
         add("role (count)", role, roles[role], None, "papers")
 
-    for r in select(store, "papers-by-threat-type"):
+    for r in sel("papers-by-threat-type"):
         add("threat type", r["threat_type"], int(r["papers"]), None, f"papers ({r['role']})")
+    return rows
+
+
+def field_view(data_dir: Path | None = None) -> list[dict[str, Any]]:
+    """The survey's papers beside the whole field's: per year, family, threat kind and outside topic."""
+    store = load_store(data_dir)
+    survey_iri = SOURCES["survey"]
+    rows: list[dict[str, Any]] = []
+
+    def side(section: str, name: str, key: str, label=lambda k: k) -> None:
+        ours = {r[key]: int(r["papers"]) for r in select(store, name, survey_iri)}
+        field = {r[key]: int(r["papers"]) for r in select(store, name)}
+        for k in sorted(set(ours) | set(field), key=lambda k: (-field.get(k, 0), str(k))):
+            s, f = ours.get(k, 0), field.get(k, 0)
+            rows.append({"section": section, "key": label(k), "survey": s, "field": f, "added": f - s})
+
+    totals = {r["what"]: r["n"] for r in select(store, "totals", survey_iri)}
+    field_totals = {r["what"]: r["n"] for r in select(store, "totals")}
+    rows.append({"section": "total", "key": "papers", "survey": totals.get("papers", 0),
+                 "field": field_totals.get("papers", 0),
+                 "added": field_totals.get("papers", 0) - totals.get("papers", 0)})
+    side("year", "papers-by-year", "year", str)
+    rows[1:] = sorted(rows[1:], key=lambda r: r["key"])
+    side("family", "papers-by-family", "name", lambda k: FAMILY_NAMES.get(k, k))
+    side("threat kind", "papers-by-kind", "kind")
+    side("topic outside the survey", "papers-by-topic", "topic")
     return rows
 
 

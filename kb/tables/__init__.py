@@ -40,8 +40,8 @@ SPECS: tuple[TableSpec, ...] = (
     TableSpec(
         "papers",
         ("id",),
-        "Papers (BibTeX keys) with year, venue and identifiers.",
-        multi=("survey_ref",),
+        "Papers (BibTeX keys) with year, venue, identifiers and the sources that list them.",
+        multi=("survey_ref", "sources"),
     ),
     TableSpec("authors", ("id",), "Persons who wrote the papers."),
     TableSpec(

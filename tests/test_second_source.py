@@ -1,0 +1,167 @@
+"""The second source (issue #10): the Awesome-LM-SSP list parsed, mapped, merged and placed."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from rdflib import Literal
+from rdflib.namespace import DCTERMS, RDF
+
+from kb.cli import main
+from kb.graph import DataError, load_graph
+from kb.ingest.list_import import ListImport, group_works, list_paper_id
+from kb.ingest.lm_ssp import read_list
+from kb.ingest.mapping import Mapping
+from kb.ingest.placement import LIST_SOURCE, SURVEY_SOURCE
+from kb.vocab import BIBO, CONCEPT, FACET, KB, valid_id
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURE = ROOT / "tests" / "data" / "lm-ssp"
+SHARED_LIST = ROOT.parent / "shared" / "data" / "awesome-lm-ssp"
+needs_list = pytest.mark.skipif(not SHARED_LIST.exists(), reason=f"list not found at {SHARED_LIST}")
+
+
+@pytest.fixture(scope="module")
+def entries():
+    return read_list(FIXTURE)
+
+
+@pytest.fixture(scope="module")
+def mapping():
+    return Mapping()
+
+
+def test_lines_are_parsed_with_their_badges(entries):
+    assert len(entries) == 7
+    hb = next(e for e in entries if e.category == "safety/jailbreak" and e.title.startswith("HarmBench"))
+    assert (hb.year, hb.month, hb.arxiv) == (2024, 2, "2402.04249")
+    assert hb.code == "https://github.com/centerforaisafety/HarmBench"
+    assert (hb.models, hb.tags, hb.venues) == (["LLM"], ["Benchmark"], ["ICML'24"])
+    hp = next(e for e in entries if e.title.startswith("Who's Harry"))
+    assert hp.code == "https://github.com/example/hp"  # the list wrote it without https://
+    speech = next(e for e in entries if e.title == "A Speech Jailbreak")
+    assert speech.url == "https://example.org/speech" and speech.models == ["SLM", "Audio"] and speech.arxiv is None
+
+
+def test_a_bad_line_names_file_and_line(tmp_path):
+    bad = tmp_path / "collection" / "paper" / "safety"
+    bad.mkdir(parents=True)
+    (bad / "jailbreak.md").write_text("# A1\n- [2024] HarmBench\n", encoding="utf-8")
+    with pytest.raises(DataError, match=r"jailbreak\.md:2: not a list entry"):
+        read_list(tmp_path)
+
+
+def test_the_mapping_places_by_category_badge_and_role(entries, mapping):
+    def placed(title):
+        e = next(x for x in entries if x.title.startswith(title))
+        return [(p.kind, p.targets) for p in mapping.place(e.category, e.models, e.tags, e.title)]
+
+    assert placed("HarmBench: A Standardized") == [("area", ("llm.jailbreak-attacks",))]
+    assert placed("Baseline Defenses") == [("area", ("llm.jailbreak-defenses",))]  # the Defense badge
+    assert placed("Safeguarding") == [("area", ("vlm.jailbreak-defenses",))]  # a defense word in the title
+    assert placed("Jailbreaking LLM-Controlled") == [("open", ("agent",))]  # Agent badge: which agent area?
+    assert placed("A Speech") == [("topic", ("topic.other-modalities",))]
+    assert placed("Who's Harry") == [("topic", ("topic.unlearning",))]
+
+
+def test_an_unmapped_combination_is_one_clear_line(mapping):
+    with pytest.raises(DataError, match="no entry for category 'safety/nothing', badge 'LLM'"):
+        mapping.place("safety/nothing", ["LLM"], [], "x")
+
+
+def test_same_work_twice_is_one_work(entries):
+    works = group_works(entries)
+    assert len(works) == 6
+    hb = next(w for w in works if w.arxiv == "2402.04249")
+    assert sorted(e.category for e in hb.entries) == ["privacy/unlearning", "safety/jailbreak"]
+
+
+def test_ids_follow_the_grammar_without_authors():
+    taken: set[str] = set()
+    a = list_paper_id("HarmBench: A Standardized Evaluation Framework", 2024, taken)
+    taken.add(a)
+    b = list_paper_id("HarmBench: A Standardized Evaluation Framework", 2024, taken)
+    assert (a, b) == ("harmbench2024standardized", "harmbench2024standardizedb")
+    assert valid_id("paper", list_paper_id("3D Gaussian Splatting Attacks", 2025, set()))
+
+
+def test_a_list_is_layered_on_a_graph_with_placements(entries, mapping):
+    from kb.graph import new_graph
+
+    g = new_graph()
+    bib: list = []
+    imp = ListImport(g, bib, mapping, "abc1234")
+    works = imp.plan(entries)
+    counts = imp.apply(works)
+    assert counts["new"] == 6 and len(bib) == 6
+    hb = next(w for w in works if w.arxiv == "2402.04249")
+    s = next(iter(g.subjects(KB.arxivId, Literal("2402.04249"))))
+    assert (s, KB.inSource, LIST_SOURCE) in g and (s, KB.venue, Literal("ICML")) in g
+    assert {str(c) for c in g.objects(s, KB.listCategory)} == {"safety/jailbreak", "privacy/unlearning"}
+    nodes = {g.value(n, KB.concept): n for n in g.subjects(KB.paper, s)}
+    assert set(nodes) == {CONCEPT["llm.jailbreak-attacks"], CONCEPT["topic.unlearning"]}
+    assert g.value(nodes[CONCEPT["llm.jailbreak-attacks"]], KB.how) == FACET["how-list"]
+    assert hb.pid == str(s).rsplit("/", 1)[-1]
+    robots = next(iter(g.subjects(KB.arxivId, Literal("2410.13691"))))
+    assert g.value(robots, KB.areaOpen) == Literal(True)
+    assert "abc1234" in str(g.value(LIST_SOURCE, KB.sourceCommit))
+
+
+# ------------------------------------------------------------------ real data
+@pytest.fixture(scope="module")
+def graph():
+    return load_graph()
+
+
+def test_graph_holds_the_field(graph):
+    papers = set(graph.subjects(RDF.type, BIBO.AcademicArticle))
+    assert len(papers) >= 2600
+    assert len(set(graph.subjects(KB.inSource, SURVEY_SOURCE))) == 564
+    assert all(graph.value(p, KB.inSource) is not None for p in papers)
+
+
+@needs_list
+def test_the_lists_arxiv_ids_resolve_to_papers(graph):
+    ids = {e.arxiv for e in read_list(SHARED_LIST) if e.arxiv}
+    known = {str(a) for a in graph.objects(None, KB.arxivId)}
+    assert len(ids & known) / len(ids) >= 0.97, sorted(ids - known)[:10]
+
+
+def test_survey_papers_keep_their_placements(graph):
+    # a paper of both sources: its areas are the survey's; the list adds only topics outside the survey
+    for node in graph.subjects(KB.how, FACET["how-list"]):
+        paper = graph.value(node, KB.paper)
+        if (paper, KB.inSource, SURVEY_SOURCE) in graph:
+            assert (graph.value(node, KB.concept), RDF.type, KB.Topic) in graph, node
+
+
+def test_every_subject_has_its_placement(graph):
+    subjects = set(graph.subject_objects(DCTERMS.subject))
+    nodes = graph.subjects(RDF.type, KB.Placement)
+    placed = {(graph.value(n, KB.paper), graph.value(n, KB.concept)) for n in nodes}
+    assert subjects == placed
+
+
+def test_default_stats_are_the_survey_and_the_field_view_beside(graph):
+    rows = json.loads(CliRunner().invoke(main, ["stats", "--format", "json"]).output)
+    assert next(r for r in rows if r["key"] == "papers")["kb"] == 564
+    field = json.loads(CliRunner().invoke(main, ["stats", "--field", "--format", "json"]).output)
+    total = next(r for r in field if r["section"] == "total")
+    assert total["survey"] == 564 and total["field"] >= 2600 and total["added"] == total["field"] - 564
+    assert {r["key"] for r in field if r["section"] == "topic outside the survey"} >= {
+        "topic.hallucination", "topic.fairness", "topic.unlearning"}
+
+
+def test_a_newer_copy_is_reported_before_it_is_applied():
+    import subprocess
+    import sys
+
+    script = ROOT / "scripts" / "import_lm_ssp.py"
+    r = subprocess.run([sys.executable, str(script), str(FIXTURE), "--commit", "abc1234", "--report"],
+                       capture_output=True, text=True, check=True)
+    new = [line.split("\t") for line in r.stdout.splitlines() if line.startswith("new\t")]
+    assert [(n[1], n[-1]) for n in new] == [("speech2025jailbreak", "topic topic.other-modalities")]
+    assert "1 new, 5 already in the graph" in r.stderr
