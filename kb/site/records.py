@@ -20,9 +20,29 @@ from kb.site.data import FAMILY_TABS, SiteData
 from kb.site.escape import code_block, esc, ext_link, yaml_str
 from kb.site.paths import anchor, dataset_page, paper_page, rel
 
+# Paper pages weigh half in search: with some 2,700 titles, a paper whose title holds every word
+# of a query ("BlackDAN: A Black-Box ... Jailbreaking") would otherwise rank above the area page
+# of the same words (area pages weigh 1 to 2.5, growing with their papers: kb.site.concepts).
+PAPER_SEARCH_BOOST = 0.5
+
 
 def _trail(d: SiteData, src: str, cid: str) -> str:
     return " › ".join(concept_link(d, src, c) for c in [*d.ancestors(cid), cid])
+
+
+def _sources_line(d: SiteData, p: dict) -> list[str]:
+    """Where the paper comes from (kb:inSource), with the list's category file and badges."""
+    out = []
+    for sid in sorted(p["inSource"], key=lambda x: x != "survey-v6"):
+        s = d.sources.get(sid, {"label": sid, "url": None})
+        text = ext_link(s["url"], esc(s["label"] or sid))
+        extra = []
+        if sid != "survey-v6" and p["categories"]:
+            extra.append("category " + ", ".join(f"<code>{esc(c)}</code>" for c in p["categories"]))
+        if sid != "survey-v6" and p["badges"]:
+            extra.append("badges " + ", ".join(esc(b) for b in p["badges"]))
+        out.append(text + (f" ({'; '.join(extra)})" if extra else ""))
+    return ["**Sources:** " + " · ".join(out), ""] if out else []
 
 
 def paper_markdown(d: SiteData, pid: str) -> str:
@@ -32,6 +52,8 @@ def paper_markdown(d: SiteData, pid: str) -> str:
     out = [
         "---",
         f"title: {yaml_str(p['title'])}",
+        "search:",
+        f"  boost: {PAPER_SEARCH_BOOST}",
         "---",
         "",
         f"[Home]({rel(src, 'index.md')}) › [Papers]({rel(src, 'papers/index.md')})",
@@ -40,6 +62,8 @@ def paper_markdown(d: SiteData, pid: str) -> str:
         "",
     ]
     authors = "; ".join(name for name, _ in p["authors"])
+    if not authors and p["inSource"] and "survey-v6" not in p["inSource"]:
+        authors = "not given (the paper list it comes from names none)"
     out += [
         f"**Authors:** {esc(authors) or '—'}  ",
         f"**Year:** {esc(p['year'] or '—')}  ",
@@ -57,6 +81,7 @@ def paper_markdown(d: SiteData, pid: str) -> str:
     # the enrichment's evidence URLs are provenance kept in the graph, not links for readers
     if links:
         out += ["**Links:** " + " · ".join(links), ""]
+    out += _sources_line(d, p)
     subjects = sorted(set(d.paper_subjects.get(pid, [])), key=lambda c: (len(d.ancestors(c)), c))
     if subjects:
         out += ["## Classification", ""]
