@@ -110,7 +110,7 @@ def headline(d: SiteData, ix: Index) -> str:
     roles = Counter(m["role"] for m in d.methods.values() if m["role"])
     out = [
         f"The knowledge base holds **{len(d.papers)}** papers, **{len(d.methods)}** methods, "
-        f"**{len(d.datasets)}** datasets and benchmarks and **{len(d.concepts)}** taxonomy areas "
+        f"**{len(d.datasets)}** datasets and benchmarks and **{d.areas()}** taxonomy areas "
         f"({', '.join(f'{n} {esc(r)}' for r, n in roles.most_common())} methods).",
         "",
     ]
