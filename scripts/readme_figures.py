@@ -72,6 +72,8 @@ def counts_block(data_dir: Path | None = None) -> str:
         ("datasets and benchmarks / target models", f"{len(d.datasets)} / {models}"),
         ("defense → attack links", str(len(d.links))),
     ]
+    if d.topics():  # the second source's topics (CONTRACTS §1): pages under "Beyond the survey"
+        rows.append(("topics outside the survey (Awesome-LM-SSP)", str(len(d.topics()))))
     out = ["| | count |", "|---|---|"] + [f"| {k} | {v} |" for k, v in rows]
     return (
         "\n".join(out)

@@ -292,7 +292,7 @@ def test_second_source_topics_and_list_only_papers(mini, tmp_path):
     ]
     paper = paper_markdown(d, "forget2025list")
     assert "**Authors:** not given" in paper
-    assert "**Sources:**" in paper and "<code>privacy/unlearning</code>" in paper and "badges LLM" in paper
+    assert "**Sources:**" in paper and "<code>privacy/unlearning</code>" in paper and "badge LLM" in paper
     assert "[Machine Unlearning](../topic/unlearning/index.md)" in paper
     assert concepts.topics_nav(load(mini)) == []
 

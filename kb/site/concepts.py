@@ -247,6 +247,9 @@ def _impl_section(d: SiteData, ix: Index, src: str, cid: str, results: dict[str,
     ]
 
 
+SHOWN_METRICS = 6  # metrics of a run record shown in its one line on an area page
+
+
 def _metrics(record: dict[str, Any]) -> str:
     """A run record's metrics with their labels, its set-up and date, escaped, in one line.
 
@@ -259,7 +262,9 @@ def _metrics(record: dict[str, Any]) -> str:
     given = record.get("metric_labels")
     labels: dict[str, Any] = given if isinstance(given, dict) else {}
     nums = [(k, v) for k, v in metrics.items() if isinstance(v, (int, float)) and not isinstance(v, bool)]
-    text = "; ".join(f"{labels.get(k) or k.replace('_', ' ')}: {_num(v)}" for k, v in nums[:6])
+    text = "; ".join(f"{labels.get(k) or k.replace('_', ' ')}: {_num(v)}" for k, v in nums[:SHOWN_METRICS])
+    if len(nums) > SHOWN_METRICS:  # the whole record is one command away
+        text += f"; {len(nums) - SHOWN_METRICS} more in the record"
     setup = record.get("setup")
     if isinstance(setup, dict):
         setup = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in setup.items())
