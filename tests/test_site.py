@@ -232,24 +232,30 @@ def test_real_data_every_record_has_a_page(tmp_path):
         assert f"- {tab}:" in nav, tab
 
 
+def _mini_plus(mini: Path, tmp_path: Path, turtle: str) -> Path:
+    """A copy of the fixture's data folder with some Turtle appended to its graph."""
+    data = tmp_path / "data"
+    shutil.copytree(mini, data)
+    ttl = data / "taxonomy.ttl"
+    ttl.write_text(ttl.read_text(encoding="utf-8") + "\n" + turtle, encoding="utf-8")
+    return data
+
+
 def test_paper_page_says_how_each_placement_was_made(mini, tmp_path):
     """kb:Placement nodes (CONTRACTS §1) show as "placed by survey/predicted" beside the area."""
     from kb.site.data import load
     from kb.site.records import paper_markdown
 
-    data = tmp_path / "data"
-    shutil.copytree(mini, data)
-    ttl = data / "taxonomy.ttl"
-    ttl.write_text(
-        ttl.read_text(encoding="utf-8")
-        + "\n<https://w3id.org/lmsafety/placement/zou2023universal--llm.jailbreak-attacks>"
+    data = _mini_plus(
+        mini,
+        tmp_path,
+        "<https://w3id.org/lmsafety/placement/zou2023universal--llm.jailbreak-attacks>"
         " a kb:Placement ; kb:paper paper:zou2023universal ;"
         " kb:concept concept:llm.jailbreak-attacks ; kb:how facet:how-survey .\n"
         "<https://w3id.org/lmsafety/placement/zou2023universal--llm.jailbreak-defenses>"
         " a kb:Placement ; kb:paper paper:zou2023universal ;"
         " kb:concept concept:llm.jailbreak-defenses ; kb:how facet:how-predicted ;"
         ' kb:score "0.82"^^xsd:decimal .\n',
-        encoding="utf-8",
     )
     d = load(data)
     assert d.placements[("zou2023universal", "llm.jailbreak-attacks")] == "survey"
@@ -265,19 +271,16 @@ def test_second_source_topics_and_list_only_papers(mini, tmp_path):
     from kb.site.data import load
     from kb.site.records import paper_markdown
 
-    data = tmp_path / "data"
-    shutil.copytree(mini, data)
-    ttl = data / "taxonomy.ttl"
-    ttl.write_text(
-        ttl.read_text(encoding="utf-8")
-        + "\nconcept:topic.unlearning a skos:Concept, kb:Topic ; skos:inScheme scheme:outside-survey ;"
+    data = _mini_plus(
+        mini,
+        tmp_path,
+        "concept:topic.unlearning a skos:Concept, kb:Topic ; skos:inScheme scheme:outside-survey ;"
         ' skos:prefLabel "Machine Unlearning"@en ; skos:definition "Removing data from a model."@en ;'
         " kb:outsideSurvey true .\n"
         "paper:forget2025list a bibo:AcademicArticle ; dcterms:title \"Forget It: a list-only paper\" ;"
         ' fabio:hasPublicationYear "2025"^^xsd:gYear ; dcterms:subject concept:topic.unlearning ;'
         ' kb:badge "LLM" ; kb:listCategory "privacy/unlearning" ;'
         " kb:inSource <https://w3id.org/lmsafety/source/awesome-lm-ssp> .\n",
-        encoding="utf-8",
     )
     d = load(data)
     assert d.topics() == ["topic.unlearning"] and "topic.unlearning" not in d.roots()
