@@ -275,7 +275,8 @@ def _metrics(record: dict[str, Any]) -> str:
     mark = ""
     if target:
         name = f" {target}" if isinstance(target, str) else ""
-        mark = f'<strong class="kb-toy" title="numbers from a stand-in, not a real model">toy target{esc(name)}</strong>: '
+        tip = "numbers from a stand-in, not a real model"
+        mark = f'<strong class="kb-toy" title="{tip}">toy target{esc(name)}</strong>: '
     return mark + esc(text + (f" ({tail})" if tail else ""))
 
 
