@@ -33,6 +33,8 @@ sys.path.insert(0, str(ROOT))
 from kb.vocab import SPARQL_PREFIXES  # noqa: E402
 
 ENGINES = ("rdflib", "oxigraph-mem", "oxigraph-disk")
+STORE = "store"  # `kb store build` + kb.store.run_named (#16): rendered in its own section
+PAGE = 1000  # rows per page for the store's listings (`kb query --limit 1000`); totals counted too
 
 
 def peak_mb() -> float:
@@ -110,11 +112,92 @@ def _synthetic_params(src) -> dict[str, str]:
     return out
 
 
+def _store_child(spec: dict) -> None:
+    """The prebuilt store: build (or open), every named question paged, coverage, `kb query`."""
+    from kb import store as kbstore
+    from kb.sparql import get_query
+
+    out = Path(spec["store_dir"])
+    if spec["build"]:
+        t0 = time.perf_counter()
+        cpu0 = time.process_time()
+        meta = kbstore.build_store(Path(spec["nt"]), out)
+        size = sum(f.stat().st_size for f in out.rglob("*") if f.is_file())
+        emit(
+            event="load",
+            seconds=time.perf_counter() - t0,
+            cpu=time.process_time() - cpu0,
+            phases=meta["seconds"],
+            triples=meta["indexed_triples"],
+            peak_mb=peak_mb(),
+            disk_mb=size / 1e6,
+        )
+    else:  # --reuse-store: a store built by `kb store build` (under /usr/bin/time -v for its peak)
+        meta = kbstore.read_meta(out) or {}
+        emit(
+            event="load",
+            seconds=meta["seconds"]["total"],
+            cpu=None,
+            phases=meta["seconds"],
+            triples=meta["indexed_triples"],
+            peak_mb=spec.get("build_peak_mb"),
+            disk_mb=sum(f.stat().st_size for f in out.rglob("*") if f.is_file()) / 1e6,
+        )
+    t0 = time.perf_counter()
+    store = kbstore.open_store(out)
+    emit(event="open", seconds=time.perf_counter() - t0, peak_mb=peak_mb())
+    params = _synthetic_params(store.ox)
+    for name in spec["queries"]:
+        emit(event="start", name=name)
+        bound = {k: v for k, v in params.items() if k in {p.name for p in get_query(name).params}}
+        total = 0
+
+        def page(n=name, b=bound) -> int:
+            nonlocal total
+            rows = kbstore.run_named(store, n, b, limit=PAGE)
+            total = rows.total
+            return len(rows)
+
+        secs, n = _timed(page, spec["repeat"])
+        emit(event="query", name=name, median=secs, rows=n, total=total)
+    if spec.get("coverage"):
+        emit(event="start", name="coverage")
+        from kb.coverage import build_report
+        from kb.coverage.bibin import read_references
+        from kb.coverage.source import areas_from_store, papers_from_store
+
+        t0 = time.perf_counter()
+        papers = papers_from_store(store.ox)
+        areas = areas_from_store(store.ox)
+        t1 = time.perf_counter()
+        entries, malformed = read_references(Path(spec["bib"]))
+        report = build_report(entries, malformed, papers, areas)
+        t2 = time.perf_counter()
+        emit(
+            event="coverage", records=t1 - t0, match=t2 - t1, entries=len(entries), matched=report["summary"]["matched"]
+        )
+    if spec.get("cli"):  # the whole `kb query` process, as a user runs it (one run each)
+        kb = Path(sys.executable).parent / "kb"
+        for name in spec.get("all_queries", spec["queries"]):
+            emit(event="start", name=f"cli:{name}")
+            t0 = time.perf_counter()
+            subprocess.run(
+                [str(kb), "query", name, "--store", str(out), "--limit", str(PAGE), "--format", "json"],
+                check=True,
+                capture_output=True,
+            )
+            emit(event="cli", name=name, seconds=time.perf_counter() - t0)
+    emit(event="done", peak_mb=peak_mb())
+
+
 def child(spec: dict) -> None:
     """Run the measurements in `spec` in this process, one JSON line per result."""
     from kb.sparql import get_query, run_named
 
     engine = spec["engine"]
+    if engine == STORE:
+        _store_child(spec)
+        return
     src = _open(engine, Path(spec["nt"]), Path(spec["store_dir"]), spec["build"])
     ox_engine = "rdflib" if engine == "rdflib" else "oxigraph"
     params = _synthetic_params(src)
@@ -261,14 +344,20 @@ def measure(n: int, engine: str, args, names: list[str]) -> dict:
     result: dict = {"size": n, "engine": engine, "queries": {}, "overruns": []}
     if args.previous:  # keep what earlier runs measured; this run overwrites what it measures
         result["queries"] = dict(args.previous.get("queries", {}))
-        result.update({k: v for k, v in args.previous.items() if k in ("coverage", "export")})
-    todo, build = list(names), engine == "oxigraph-disk"
+        result.update({k: v for k, v in args.previous.items() if k in ("coverage", "export", "cli")})
+    todo, build = list(names), engine in ("oxigraph-disk", STORE)
+    if engine == STORE and args.reuse_store and (store_dir / "store.json").exists():
+        build = False
     if build and args.reuse_store and store_dir.exists() and args.previous:
         build = False  # open the store the earlier run built; keep that run's load figures
         result.update({k: v for k, v in args.previous.items() if k in ("load", "open", "peak_mb")})
     if build and store_dir.exists():
         subprocess.run(["rm", "-rf", str(store_dir)], check=True)
-    extras = {"coverage": "coverage" in args.steps, "export": "export" in args.steps}
+    extras = {
+        "coverage": "coverage" in args.steps,
+        "export": "export" in args.steps and engine != STORE,
+        "cli": "cli" in args.steps and engine == STORE,
+    }
     if "queries" not in args.steps:
         todo = []
     for _attempt in range(args.max_restarts + 1):
@@ -281,6 +370,8 @@ def measure(n: int, engine: str, args, names: list[str]) -> dict:
             "queries": todo,
             "repeat": args.repeat,
             "work": str(args.work),
+            "build_peak_mb": args.build_peak_mb,
+            "all_queries": list(names),
             **extras,
         }
         events = run_child(spec, args.load_timeout, args.query_timeout, args.mem_limit)
@@ -289,7 +380,9 @@ def measure(n: int, engine: str, args, names: list[str]) -> dict:
             if kind in ("load", "open") and kind not in result:
                 result[kind] = ev
             elif kind == "query":
-                result["queries"][ev["name"]] = {"median": ev["median"], "rows": ev["rows"]}
+                result["queries"][ev["name"]] = {k: ev[k] for k in ("median", "rows", "total") if k in ev}
+            elif kind == "cli":
+                result.setdefault("cli", {})[ev["name"]] = ev["seconds"]
             elif kind in ("coverage", "export"):
                 result[kind] = ev
             elif kind == "overrun":
@@ -418,6 +511,143 @@ def _targets(runs: dict, n: int = 1_000_000) -> list[str]:
     ] + ([f"Over 2 s: {slow_text}.", ""] if slow else [])
 
 
+BEGIN, END = "<!-- bench_scale: store -->", "<!-- /bench_scale: store -->"
+
+
+def render_store(saved: dict) -> list[str]:
+    """The prebuilt store's section: per size, its build and every question's page time."""
+    runs = {r["size"]: r for k, r in saved.get("runs", {}).items() if k.endswith(f"/{STORE}")}
+    if not runs:
+        return []
+    m = saved.get("store_machine", saved.get("machine", {}))
+    sizes = sorted(runs)
+    out = [
+        BEGIN,
+        "## Prebuilt store (`kb store build`, `kb query --store`)",
+        "",
+        f"`python scripts/bench_scale.py --engines store --sizes {' '.join(map(str, sizes))} "
+        "--steps queries coverage cli` (`nice`d). The store is pyoxigraph's on-disk database plus a SQLite side "
+        "index with aggregates, listings in each question's order and FTS5 trigram text indexes, built "
+        "from the N-Triples in one pass ([docs/store.md](docs/store.md)). Query times are "
+        f"medians of 3 for a page of at most {PAGE:,} rows with the total counted "
+        f"(`--limit {PAGE}`); `kb query` is the whole process, start included, one run. "
+        f"Measured {m.get('date', '?')} on {m.get('cores', '?')} cores shared with other jobs "
+        f"(load average then {', '.join(f'{x:.1f}' for x in m.get('load_average', []))}), so wall "
+        "times are pessimistic; the build's CPU time is given beside its wall time.",
+        "",
+        "| | " + " | ".join(f"{n:,} papers" for n in sizes) + " |",
+        "|---" * (len(sizes) + 1) + "|",
+    ]
+
+    def row(label: str, get) -> None:
+        cells = []
+        for n in sizes:
+            try:
+                cells.append(get(runs[n]))
+            except (KeyError, TypeError):
+                cells.append("–")
+        out.append(f"| {label} | " + " | ".join(cells) + " |")
+
+    row("triples indexed", lambda r: f"{r['load']['triples']:,}")
+    row(
+        "build, wall (CPU)",
+        lambda r: f"{_fmt(r['load']['seconds'])} ({_fmt(r['load']['cpu']) if r['load']['cpu'] else 'not measured'})",
+    )
+    row(
+        "… pyoxigraph loaded / side index done, s after start",
+        lambda r: f"{_fmt(r['load']['phases']['oxigraph'])} / {_fmt(r['load']['phases']['index'])}",
+    )
+    row("peak memory, build (MB)", lambda r: _fmt(r["load"]["peak_mb"], "n"))
+    row("store on disk (MB)", lambda r: _fmt(r["load"]["disk_mb"], "n"))
+    row("open the store", lambda r: _fmt(r["open"]["seconds"]))
+    names = sorted({q for r in runs.values() for q in r["queries"]})
+    for q in names:
+        row(
+            f"`{q}`",
+            lambda r, q=q: (
+                f"{_fmt(r['queries'][q])} ({r['queries'][q].get('total', r['queries'][q].get('rows', 0)):,} rows)"
+                if "median" in r["queries"][q]
+                else _fmt(r["queries"][q])
+            ),
+        )
+    row(
+        "slowest `kb query` process",
+        lambda r: (
+            max(((v, k) for k, v in r["cli"].items()))
+            and "{} (`{}`)".format(_fmt(max(r["cli"].values())), max(r["cli"], key=r["cli"].get))
+        ),
+    )
+    row("coverage: paper records from the store", lambda r: _fmt(_step(r, "coverage", "records")))
+    row("coverage: match 2,000 entries", lambda r: _fmt(_step(r, "coverage", "match")))
+    out += [""] + _store_targets(runs) + [END]
+    return out
+
+
+def _store_targets(runs: dict) -> list[str]:
+    """The issue's targets (#16) against the store's figures, at 1M papers and at 100k."""
+    out = ["| target | measured | verdict |", "|---|---|---|"]
+
+    def add(target: str, measured: str, ok: bool | None) -> None:
+        verdict = "not measured" if ok is None else "holds" if ok else "**does not hold**"
+        out.append(f"| {target} | {measured} | {verdict} |")
+
+    for n, limit in ((1_000_000, 2.0), (100_000, 0.5)):
+        r = runs.get(n)
+        if not r:
+            continue
+        meds = {q: v.get("median") for q, v in r["queries"].items()}
+        slow = sorted((q for q, v in meds.items() if v is None or v > limit))
+        worst = max((v for v in meds.values() if v is not None), default=None)
+        add(
+            f"{n:,}: every named query <= {limit:g} s",
+            f"{len(meds) - len(slow)} of {len(meds)}, slowest {_fmt(worst)}"
+            + (f" (over: {', '.join(slow)})" if slow else ""),
+            not slow if meds else None,
+        )
+        if n == 1_000_000:
+            cli = r.get("cli", {})
+            add(
+                "1,000,000: `kb query` process <= 2.5 s",
+                _fmt(max(cli.values())) if cli else "–",
+                max(cli.values()) <= 2.5 if cli else None,
+            )
+            add(
+                "1,000,000: open the store <= 0.5 s",
+                _fmt(r.get("open", {}).get("seconds")),
+                r["open"]["seconds"] <= 0.5 if "open" in r else None,
+            )
+            load = r.get("load", {})
+            add(
+                "1,000,000: import <= 150 s",
+                f"{_fmt(load.get('seconds'))} wall, {_fmt(load.get('cpu'))} CPU" if load else "–",
+                load["seconds"] <= 150 if load else None,
+            )
+            add(
+                "1,000,000: peak <= 2 GiB",
+                f"{_fmt(load.get('peak_mb'), 'n')} MB" if load else "–",
+                load["peak_mb"] <= 2048 if load else None,
+            )
+        if n == 100_000 and "records" in r.get("coverage", {}):
+            c = r["coverage"]
+            add(
+                "100,000: coverage of 2,000 entries <= 2 s",
+                f"{_fmt(c['records'] + c['match'])} (records {_fmt(c['records'])})",
+                c["records"] + c["match"] <= 2,
+            )
+    return out + [""] if len(out) > 2 else []
+
+
+def splice(text: str, section: list[str]) -> str:
+    """BENCHMARKS.md with the store section replaced, or inserted before the first size table."""
+    block = "\n".join(section)
+    if BEGIN in text and END in text:
+        head, rest = text.split(BEGIN, 1)
+        return head + block + rest.split(END, 1)[1]
+    anchor = text.find("\n## Targets at")
+    anchor = anchor if anchor >= 0 else len(text)
+    return text[: anchor + 1] + block + "\n\n" + text[anchor + 1 :]
+
+
 def render(saved: dict, load: dict | None) -> str:
     """BENCHMARKS.md from the accumulated results."""
     m = saved.get("machine", {})
@@ -487,7 +717,7 @@ def main() -> None:
         return
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
-    ap.add_argument("--engines", nargs="+", default=list(ENGINES), choices=ENGINES)
+    ap.add_argument("--engines", nargs="+", default=list(ENGINES), choices=[*ENGINES, STORE])
     ap.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "kb-scale")
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--load-timeout", type=float, default=300)
@@ -496,11 +726,12 @@ def main() -> None:
     ap.add_argument("--max-restarts", type=int, default=3)
     ap.add_argument("--reuse-store", action="store_true", help="oxigraph-disk: open the built store")
     ap.add_argument("--queries", nargs="*", help="only these named queries")
+    ap.add_argument("--build-peak-mb", type=float, help="store --reuse-store: the build's peak (time -v)")
     ap.add_argument(
         "--steps",
         nargs="+",
-        default=["queries", "coverage", "export"],
-        choices=["queries", "coverage", "export"],
+        default=["queries", "coverage", "export", "cli"],
+        choices=["queries", "coverage", "export", "cli"],
     )
     ap.add_argument("--out", type=Path, default=ROOT / "BENCHMARKS.md")
     ap.add_argument("--render-only", action="store_true", help="rewrite BENCHMARKS.md from results.json")
@@ -512,7 +743,7 @@ def main() -> None:
         from kb.sparql import list_queries
 
         names = args.queries or [q.name for q in list_queries()]
-        saved["machine"] = machine()
+        saved["store_machine" if args.engines == [STORE] else "machine"] = machine()
         for n in args.sizes:
             for engine in args.engines:
                 print(f"N={n} {engine}", file=sys.stderr)
@@ -523,7 +754,12 @@ def main() -> None:
                 os.replace(tmp, results_path)
     load_path = args.work / "load.json"
     load = json.loads(load_path.read_text()) if load_path.exists() else None
-    text = render(saved, load)
+    old_runs = any(not k.endswith(f"/{STORE}") for k in saved.get("runs", {}))
+    if old_runs:
+        text = render(saved, load)
+        text = splice(text, render_store(saved)) if render_store(saved) else text
+    else:  # only store runs here: keep the earlier engines' figures and replace the store section
+        text = splice(args.out.read_text(encoding="utf-8"), render_store(saved))
     tmp = args.out.with_suffix(".tmp")
     tmp.write_text(text, encoding="utf-8")
     os.replace(tmp, args.out)

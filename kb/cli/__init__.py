@@ -28,6 +28,7 @@ COMMANDS = {
     "site": "site:site",
     "run": "run:run",
     "serve": "serve:serve",
+    "store": "store:store",
 }
 
 

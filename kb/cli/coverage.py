@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from kb.cli.store import store_dir_option
 from kb.output import format_option
 
 
@@ -40,8 +41,15 @@ from kb.output import format_option
     default=None,
     help="Data folder with taxonomy.ttl (default: $KB_DATA or the repository's data/).",
 )
+@store_dir_option("Read the papers from a prebuilt store (`kb store build`): for large graphs.")
 def coverage(
-    bib: Path, aux: Path | None, fmt: str, out: Path | None, top: int, data_dir: Path | None
+    bib: Path,
+    aux: Path | None,
+    fmt: str,
+    out: Path | None,
+    top: int,
+    data_dir: Path | None,
+    store_dir: Path | None,
 ) -> None:
     """Match the references in BIB (BibTeX or DOIs/arXiv ids) to the graph and report coverage."""
     from kb.coverage.render import render, write_atomic, write_heatmap
@@ -53,7 +61,7 @@ def coverage(
             f"{aux}: {what}; give the paper's .aux file (LaTeX writes it beside the PDF) "
             "or a list of DOIs / arXiv ids, or leave out --aux"
         )
-    report = coverage_report(bib, aux, top=top, data_dir=data_dir)
+    report = coverage_report(bib, aux, top=top, data_dir=data_dir, store=store_dir)
     title = f"Coverage report for {bib.name}"
     if out is None:
         click.echo(render(report, fmt, title=title), nl=False)

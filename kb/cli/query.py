@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 
 from kb import sparql as kbsparql
+from kb.cli.store import store_dir_option
 from kb.output import echo_rows, format_option
 
 _param_option = click.option(
@@ -109,8 +110,11 @@ def _list_rows(fmt: str) -> None:
 @_param_option
 @_engine_option
 @_data_option
+@store_dir_option("Answer from a prebuilt store (`kb store build`): for large graphs.")
+@click.option("--limit", type=click.IntRange(min=0), default=None, help="Print at most this many rows.")
+@click.option("--offset", type=click.IntRange(min=0), default=0, help="Skip this many rows first.")
 @format_option()
-def query(name, list_, show, params, engine, data_dir, fmt):
+def query(name, list_, show, params, engine, data_dir, store_dir, limit, offset, fmt):
     """Run a named SPARQL question with parameters (`kb query --list` names them all).
 
     For example `kb query attacks-by-kind-access -p kind=jailbreak -p access=black-box`.
@@ -125,12 +129,25 @@ def query(name, list_, show, params, engine, data_dir, fmt):
         click.echo(named.text.rstrip("\n"))
         return
     bound = _parse_params(params)
-    from kb.sparql.known import check_values  # rapidfuzz only for queries with parameters
+    if store_dir is not None:  # the store may hold another graph than --data: no value check
+        from kb import store as kbstore
 
-    if bound:
-        check_values(name, bound, engine=engine, data_dir=data_dir)
-    rows = kbsparql.run_named(name, bound, engine=engine, data_dir=data_dir)
+        rows = kbstore.run_named(store_dir, name, bound, limit=limit, offset=offset)
+        total = rows.total
+    else:
+        from kb.sparql.known import check_values  # rapidfuzz only for queries with parameters
+
+        if bound:
+            check_values(name, bound, engine=engine, data_dir=data_dir)
+        rows = kbsparql.run_named(name, bound, engine=engine, data_dir=data_dir)
+        total = len(rows)
+        if limit is not None or offset:
+            end = None if limit is None else offset + limit
+            rows = kbsparql.Rows(rows[offset:end], rows.columns)
     echo_rows(rows, fmt, rows.columns)
+    if limit is not None or offset:  # on stderr, so the rows stay valid JSON/CSV
+        shown = f"rows {offset + 1}-{offset + len(rows)}" if rows else "no rows"
+        click.echo(f"{shown} of {total}", err=True)
 
 
 @click.command()

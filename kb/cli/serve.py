@@ -85,7 +85,7 @@ from kb.graph import taxonomy_path
     "--store",
     "store_dir",
     type=click.Path(exists=True, file_okay=False, path_type=Path),
-    help="Serve a prebuilt on-disk pyoxigraph store, read-only (for large graphs).",
+    help="Serve a prebuilt store (`kb store build`) or pyoxigraph directory, read-only.",
 )
 @click.option("--quiet", is_flag=True, help="No access log.")
 def serve(
@@ -110,7 +110,11 @@ def serve(
     if graph_file and store_dir:
         raise click.UsageError("give --graph or --store, not both")
     if store_dir:
-        source = Source(store_dir, on_disk=True)
+        from kb.store import open_store, oxigraph_dir, read_meta
+
+        if read_meta(store_dir) is not None:  # a `kb store build` directory: refuse a stale one
+            open_store(store_dir)
+        source = Source(oxigraph_dir(store_dir), on_disk=True)
     else:
         source = Source(graph_file or taxonomy_path())
         if not source.path.exists():

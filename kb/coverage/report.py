@@ -269,10 +269,19 @@ def coverage_report(
     aux_path: Path | str | None = None,
     top: int = 10,
     data_dir: Path | None = None,
+    store: Path | None = None,
 ) -> dict:
-    """The coverage report of a reference list against the knowledge graph, as the JSON shape."""
+    """The coverage report of a reference list against the knowledge graph, as the JSON shape.
+
+    With `store` (a `kb store build` directory) the paper records come from its side index.
+    """
     entries, malformed = read_input(Path(bib_path), Path(aux_path) if aux_path else None)
-    papers, areas = load(data_dir)
+    if store is not None:
+        from kb.store import records
+
+        papers, areas = records.load(Path(store))
+    else:
+        papers, areas = load(data_dir)
     index = Index(papers)
     matches = index.match_all(entries)
     predicted = predict([e for e, m in zip(entries, matches, strict=True) if m is None], data_dir)
