@@ -1,10 +1,13 @@
 """Import the Awesome-LM-SSP paper list on top of the survey into data/taxonomy.ttl and references.bib.
 
-usage: scripts/import_lm_ssp.py LIST_DIR [--survey SHARED_DATA_DIR] [--commit SHA] [--out data/] [--bib FILE]... [--report]
+usage: scripts/import_lm_ssp.py LIST_DIR [--survey SHARED_DATA_DIR] [--commit SHA] [--out data/]
+                                [--bib FILE]... [--no-predict] [--min-score 0.5] [--report]
 
 The survey is imported first (scripts/import_survey.py, in memory), then the list is layered on it
 through the reviewed mapping scripts/lm_ssp_mapping.yaml, so a run is idempotent and byte-identical
 on a second run; papers imported before keep their IDs. The survey's facts are never overwritten.
+Papers whose area the labels leave open are placed by the classifier among the areas consistent with
+the labels (how-predicted), or marked unplaced with the reason; each --bib file is layered last.
 """
 
 from __future__ import annotations
@@ -26,7 +29,6 @@ from kb.ingest.bib_import import BibImport, read_bib_entries  # noqa: E402
 from kb.ingest.list_import import ListImport, previous_ids  # noqa: E402
 from kb.ingest.lm_ssp import read_list  # noqa: E402
 from kb.ingest.mapping import DEFAULT_PATH, Mapping  # noqa: E402
-
 
 # the least renormalised score a predicted placement needs: see docs/sources.md for the measured choice
 MIN_SCORE = 0.5
@@ -166,27 +168,27 @@ def predict(g, works, out: Path, min_score: float) -> dict[str, int]:
     return counts
 
 
-def report(entries, mapping: Mapping, commit: str, out: Path, bibs: list[Path] = (), min_score: float = MIN_SCORE
-           ) -> int:
+def report(entries, mapping: Mapping, commit: str, out: Path, bibs: list[Path] | None = None,
+           min_score: float = MIN_SCORE) -> int:
     """What a newer copy (and each .bib) would add to the graph as it is, and where it would be placed."""
     from kb.graph import parse_turtle
     from kb.ingest.placement import LIST_SOURCE
     from kb.vocab import KB
 
     g = parse_turtle(out / "taxonomy.ttl")
-    for path in bibs:
-        works = BibImport(g, path).plan(read_bib_entries(path), out)
-        new = [w for w in works if not w.known]
-        for w in works:
-            e = w.entry
-            if w.known:
-                print(f"known\t{w.pid}\t{e.year or ''}\t{e.title}\t-")
+    for path in bibs or []:
+        bib_works = BibImport(g, path).plan(read_bib_entries(path), out)
+        bib_new = [w for w in bib_works if not w.known]
+        for bw in bib_works:
+            e = bw.entry
+            if bw.known:
+                print(f"known\t{bw.pid}\t{e.year or ''}\t{e.title}\t-")
             else:
-                where = (f"predicted {w.area} {w.score:.2f}" if w.score >= min_score
-                         else f"unplaced (best {w.area or '-'} {w.score:.2f} < {min_score})")
-                print(f"new\t{w.pid}\t{e.year or ''}\t{e.title}\t{where}")
-        print(f"{path}: {len(works)} works: {len(new)} new, {len(works) - len(new)} already in the graph; "
-              f"apply by running without --report", file=sys.stderr)
+                where = (f"predicted {bw.area} {bw.score:.2f}" if bw.score >= min_score
+                         else f"unplaced (best {bw.area or '-'} {bw.score:.2f} < {min_score})")
+                print(f"new\t{bw.pid}\t{e.year or ''}\t{e.title}\t{where}")
+        print(f"{path}: {len(bib_works)} works: {len(bib_new)} new, {len(bib_works) - len(bib_new)} already in "
+              "the graph; apply by running without --report", file=sys.stderr)
     imp = ListImport(g, [], mapping, commit)
     works = imp.plan(entries)
     new = [w for w in works if not w.merged]
