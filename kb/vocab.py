@@ -104,6 +104,7 @@ class KB(DefinedNamespace):
     month: URIRef
     outsideSurvey: URIRef
     areaOpen: URIRef
+    unplaced: URIRef
     sourceCommit: URIRef
 
     # implementations
@@ -241,6 +242,11 @@ TERM_DOCS: dict[str, tuple[str, str]] = {
     "areaOpen": (
         "area open",
         "True on a paper whose list labels name its family but leave its area open (a classifier may place it).",
+    ),
+    "unplaced": (
+        "unplaced",
+        "Why a paper whose area the list leaves open has no area: the survey has none consistent with its labels, "
+        "or the classifier's best consistent area scored below the import's threshold.",
     ),
     "sourceCommit": ("source commit", "The commit of the source repository the facts were read from."),
     "ModelFamily": (

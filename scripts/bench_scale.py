@@ -164,11 +164,10 @@ def _store_child(spec: dict) -> None:
         emit(event="start", name="coverage")
         from kb.coverage import build_report
         from kb.coverage.bibin import read_references
-        from kb.coverage.source import areas_from_store, papers_from_store
+        from kb.store import records
 
         t0 = time.perf_counter()
-        papers = papers_from_store(store.ox)
-        areas = areas_from_store(store.ox)
+        papers, areas = records.load(out)  # what `kb coverage --store` reads: the records table
         t1 = time.perf_counter()
         entries, malformed = read_references(Path(spec["bib"]))
         report = build_report(entries, malformed, papers, areas)

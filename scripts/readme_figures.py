@@ -72,6 +72,8 @@ def counts_block(data_dir: Path | None = None) -> str:
         ("datasets and benchmarks / target models", f"{len(d.datasets)} / {models}"),
         ("defense → attack links", str(len(d.links))),
     ]
+    if d.topics():  # the second source's topics (CONTRACTS §1): pages under "Beyond the survey"
+        rows.append(("topics outside the survey (Awesome-LM-SSP)", str(len(d.topics()))))
     out = ["| | count |", "|---|---|"] + [f"| {k} | {v} |" for k, v in rows]
     return (
         "\n".join(out)
@@ -99,11 +101,15 @@ def timings_block() -> str:
     )
     site_wall, site_cpu = _timed([kb, "site", "--out", "build/site"])
     load = os.getloadavg()[0]
+    from kb.site.data import load as load_site
+
+    papers = len(load_site().papers)  # the build's size is part of its conditions
     when = datetime.now(UTC).strftime("%Y-%m-%d")
     return (
         f"Measured by `python scripts/readme_figures.py --timings` on {when}, on a machine with "
         f"{os.cpu_count()} cores at load average {load:.1f}: `kb query` answers in "
-        f"{query:.2f} s from process start (median of 5); `kb site` builds in {site_wall:.0f} s "
+        f"{query:.2f} s from process start (median of 5); `kb site` builds the site of "
+        f"{papers:,} papers in {site_wall:.0f} s "
         f"({site_cpu:.0f} s of CPU, user + sys). Expect more on a busy machine.\n"
     )
 

@@ -32,6 +32,7 @@ ARGS = [
 SCREENSHOT = Path(__file__).resolve().parent.parent / "build" / "site-browser-test.png"
 PAPER = "zou2023universal"  # GCG's paper: in the survey's LLM jailbreak table and in the paper list
 METHOD = "llm-gcg"
+LIST_ONLY = "accidental2025vulnerability"  # from the second source only: no authors (CONTRACTS §1)
 
 pytestmark = [
     pytest.mark.browser,
@@ -147,6 +148,10 @@ READ_PAGES = [
     ("gaps", "/gaps/"),
     ("query", "/queries/attacks-by-kind-access/"),
     ("papers", "/papers/year-2024/"),
+    ("topics", "/topic/"),
+    ("topic", "/topic/unlearning/"),
+    ("paper", f"/papers/{PAPER}/"),
+    ("paper-list-only", f"/papers/{LIST_ONLY}/"),
 ]
 # visible text of the article outside code (commands and ID fields are there to be copied)
 _PROSE = """() => { const a = document.querySelector('article').cloneNode(true);
@@ -174,7 +179,7 @@ def test_pages_read_at_1400px(site, browser, scheme):
         page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
         assert page.evaluate(_CLIPPED) == [], f"{path}: a table clips its data at 1400 px"
         article = page.locator("article").first
-        if name != "home":  # data pages get the wide layout
+        if name not in ("home", "paper", "paper-list-only"):  # data pages get the wide layout
             assert article.bounding_box()["width"] >= 900, f"{path}: content column too narrow"
         if name in ("gaps", "query"):
             page.evaluate("document.querySelectorAll('details').forEach(d => d.open = false)")
@@ -210,6 +215,36 @@ def test_queries_and_gaps_pages_show_labels_not_ids(site, browser):
     # ids become labels linked to their pages; the id stays on hover
     link = page.locator("article td a[title^='llm.']").first
     assert link.get_attribute("title") and ":" not in link.inner_text()
+    page.close()
+
+
+def test_field_pages_show_topics_placements_and_sources(site, browser):
+    """The second source on the site: a tab for the topics outside the survey, each placement
+    with how it was made, a list-only paper without an empty author line, the gaps it adds."""
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(site + "/")
+    page.locator(".md-tabs__link", has_text="Beyond the survey").click()
+    page.wait_for_url("**/topic/")
+    assert page.locator("article table tbody tr").count() >= 10
+    page.locator("article td a", has_text="Machine Unlearning").click()
+    page.wait_for_url("**/topic/unlearning/")
+    assert _heading(page) == "Machine Unlearning"
+    assert page.locator("article table tbody tr").count() >= 10
+
+    page.goto(site + f"/papers/{PAPER}/")
+    classification = page.locator("article ul").filter(has_text="placed by survey").first
+    assert "Jailbreak Attacks" in classification.inner_text()
+    sources = page.locator("article p", has_text="Sources:").inner_text()
+    assert "Survey v6" in sources and "Awesome-LM-SSP" in sources
+
+    page.goto(site + f"/papers/{LIST_ONLY}/")
+    facts = page.locator("article p", has_text="Authors:").inner_text()
+    assert "not given" in facts and "—" not in facts.split("\n")[0]
+    assert "placed by list" in page.locator("article").inner_text()
+
+    page.goto(site + "/gaps/")
+    for heading in ("What the field studies beyond the survey", "Stale areas, recomputed on the field"):
+        assert page.locator("h2", has_text=heading).count() == 1, heading
     page.close()
 
 

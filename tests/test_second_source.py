@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from rdflib import Literal
+from rdflib import BNode, Literal
 from rdflib.namespace import DCTERMS, RDF
 
 from kb.cli import main
@@ -16,7 +16,7 @@ from kb.ingest.list_import import ListImport, group_works, list_paper_id
 from kb.ingest.lm_ssp import read_list
 from kb.ingest.mapping import Mapping
 from kb.ingest.placement import LIST_SOURCE, SURVEY_SOURCE
-from kb.vocab import BIBO, CONCEPT, FACET, KB, valid_id
+from kb.vocab import BIBO, CONCEPT, FACET, KB, SOURCE, valid_id
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURE = ROOT / "tests" / "data" / "lm-ssp"
@@ -138,6 +138,31 @@ def test_survey_papers_keep_their_placements(graph):
             assert (graph.value(node, KB.concept), RDF.type, KB.Topic) in graph, node
 
 
+def test_the_mapping_says_which_areas_fit_an_open_paper(mapping):
+    (agent,) = mapping.place("security/agent", ["LLM"], [], "Tool hijacking of LLM agents")
+    assert agent.kind == "open" and agent.candidates == ("agent.*",)
+    (dm_defense,) = mapping.place("security/adversarial_examples", ["Diffusion"], ["Defense"], "A purifier")
+    assert dm_defense.kind == "open" and dm_defense.candidates == ()
+    assert "no Diffusion defense area" in dm_defense.note
+
+
+def test_every_open_paper_is_placed_among_its_consistent_areas_or_says_why(graph):
+    from rdflib.namespace import RDFS
+
+    open_papers = set(graph.subjects(KB.areaOpen, Literal(True)))
+    assert open_papers
+    for p in open_papers:
+        predicted = [n for n in graph.subjects(KB.paper, p) if (n, KB.how, FACET["how-predicted"]) in graph]
+        reason = graph.value(p, KB.unplaced)
+        assert bool(predicted) != bool(reason), p  # one or the other
+        for n in predicted:
+            assert 0 < float(graph.value(n, KB.score)) <= 1
+            assert "consistent with the list's labels" in str(graph.value(n, RDFS.comment))
+            assert (n, KB.concept, None) in graph
+            if "security/agent" in {str(c) for c in graph.objects(p, KB.listCategory)}:
+                assert str(graph.value(n, KB.concept)).rsplit("/", 1)[-1].startswith("agent.")
+
+
 def test_every_subject_has_its_placement(graph):
     subjects = set(graph.subject_objects(DCTERMS.subject))
     nodes = graph.subjects(RDF.type, KB.Placement)
@@ -165,3 +190,46 @@ def test_a_newer_copy_is_reported_before_it_is_applied():
     new = [line.split("\t") for line in r.stdout.splitlines() if line.startswith("new\t")]
     assert [(n[1], n[-1]) for n in new] == [("speech2025jailbreak", "topic topic.other-modalities")]
     assert "1 new, 5 already in the graph" in r.stderr
+
+
+BIB = ROOT / "tests" / "data" / "bib-update" / "papers.bib"
+
+
+@needs_list
+def test_a_bib_is_reported_against_the_graph_then_applied(tmp_path):
+    import shutil
+    import subprocess
+    import sys
+
+    script = ROOT / "scripts" / "import_lm_ssp.py"
+    r = subprocess.run([sys.executable, str(script), str(SHARED_LIST), "--bib", str(BIB), "--report"],
+                       capture_output=True, text=True, check=True)
+    rows = [line.split("\t") for line in r.stdout.splitlines() if line.startswith(("new\t", "known\t"))]
+    known = {row[1] for row in rows if row[0] == "known"}
+    assert len(known) == 3 and "zou2023universal" in known
+    new = {row[3]: row[4] for row in rows if row[0] == "new"}
+    assert new["Malicious Tool Injection Attacks on Tool-Calling LLM Agents"].startswith("predicted agent.")
+    assert new["A Field Guide to Growing Tomatoes"].startswith("unplaced")
+    assert "5 works: 2 new, 3 already in the graph" in r.stderr
+
+    # apply into a copy: the graph's papers stay as they are, the new ones are predicted or unplaced
+    data = tmp_path / "data"
+    shutil.copytree(ROOT / "data", data)
+    shutil.copy(ROOT / "references.bib", tmp_path / "references.bib")
+    before = load_graph(data)
+    subprocess.run([sys.executable, str(script), str(SHARED_LIST), "--bib", str(BIB), "--out", str(data)],
+                   capture_output=True, text=True, check=True)
+    g = load_graph(data)
+    zou = next(iter(g.subjects(KB.arxivId, Literal("2307.15043"))))
+    # a paper the graph holds only gains the file as a source
+    def facts(graph):  # the author list's head is a blank node, named anew on each parse
+        return {(p, o) for p, o in graph.predicate_objects(zou) if not isinstance(o, BNode)}
+
+    assert facts(g) - facts(before) == {(KB.inSource, SOURCE["bib-papers"])} and facts(before) <= facts(g)
+    tool = next(iter(g.subjects(DCTERMS.title, Literal(
+        "Malicious Tool Injection Attacks on Tool-Calling LLM Agents"))))
+    (node,) = list(g.subjects(KB.paper, tool))
+    assert g.value(node, KB.how) == FACET["how-predicted"] and g.value(node, KB.score) is not None
+    tomato = next(iter(g.subjects(DCTERMS.title, Literal("A Field Guide to Growing Tomatoes"))))
+    assert g.value(tomato, KB.unplaced) is not None and not list(g.subjects(KB.paper, tomato))
+    assert (tmp_path / "references.bib").read_text().count("Growing Tomatoes") == 1

@@ -232,30 +232,72 @@ def test_real_data_every_record_has_a_page(tmp_path):
         assert f"- {tab}:" in nav, tab
 
 
+def _mini_plus(mini: Path, tmp_path: Path, turtle: str) -> Path:
+    """A copy of the fixture's data folder with some Turtle appended to its graph."""
+    data = tmp_path / "data"
+    shutil.copytree(mini, data)
+    ttl = data / "taxonomy.ttl"
+    ttl.write_text(ttl.read_text(encoding="utf-8") + "\n" + turtle, encoding="utf-8")
+    return data
+
+
 def test_paper_page_says_how_each_placement_was_made(mini, tmp_path):
     """kb:Placement nodes (CONTRACTS §1) show as "placed by survey/predicted" beside the area."""
     from kb.site.data import load
     from kb.site.records import paper_markdown
 
-    data = tmp_path / "data"
-    shutil.copytree(mini, data)
-    ttl = data / "taxonomy.ttl"
-    ttl.write_text(
-        ttl.read_text(encoding="utf-8")
-        + "\n<https://w3id.org/lmsafety/placement/zou2023universal--llm.jailbreak-attacks>"
+    data = _mini_plus(
+        mini,
+        tmp_path,
+        "<https://w3id.org/lmsafety/placement/zou2023universal--llm.jailbreak-attacks>"
         " a kb:Placement ; kb:paper paper:zou2023universal ;"
         " kb:concept concept:llm.jailbreak-attacks ; kb:how facet:how-survey .\n"
         "<https://w3id.org/lmsafety/placement/zou2023universal--llm.jailbreak-defenses>"
         " a kb:Placement ; kb:paper paper:zou2023universal ;"
         " kb:concept concept:llm.jailbreak-defenses ; kb:how facet:how-predicted ;"
         ' kb:score "0.82"^^xsd:decimal .\n',
-        encoding="utf-8",
     )
     d = load(data)
     assert d.placements[("zou2023universal", "llm.jailbreak-attacks")] == "survey"
     page = paper_markdown(d, "zou2023universal")
     assert "placed by survey" in page
     assert "placed by" not in paper_markdown(load(mini), "zou2023universal")
+
+
+def test_second_source_topics_and_list_only_papers(mini, tmp_path):
+    """A topic outside the survey (kb:Topic) gets a page and a nav tab; a list-only paper (no
+    authors) names where it comes from: its source, the list's category file and badges."""
+    from kb.site import concepts
+    from kb.site.data import load
+    from kb.site.records import paper_markdown
+
+    data = _mini_plus(
+        mini,
+        tmp_path,
+        "concept:topic.unlearning a skos:Concept, kb:Topic ; skos:inScheme scheme:outside-survey ;"
+        ' skos:prefLabel "Machine Unlearning"@en ; skos:definition "Removing data from a model."@en ;'
+        " kb:outsideSurvey true .\n"
+        "paper:forget2025list a bibo:AcademicArticle ; dcterms:title \"Forget It: a list-only paper\" ;"
+        ' fabio:hasPublicationYear "2025"^^xsd:gYear ; dcterms:subject concept:topic.unlearning ;'
+        ' kb:badge "LLM" ; kb:listCategory "privacy/unlearning" ;'
+        " kb:inSource <https://w3id.org/lmsafety/source/awesome-lm-ssp> .\n",
+    )
+    d = load(data)
+    assert d.topics() == ["topic.unlearning"] and "topic.unlearning" not in d.roots()
+    assert d.areas() == load(mini).areas()
+    ix = concepts.Index(d)
+    page = concepts.concept_markdown(d, ix, "topic.unlearning", {})
+    assert "# Machine Unlearning" in page and "**1** papers are filed here" in page
+    assert "| Paper |" in page and "Method" not in page  # no empty method columns
+    assert "[Machine Unlearning](unlearning/index.md)" in concepts.topics_index(d, ix)
+    assert concepts.topics_nav(d) == [
+        {"Beyond the survey": ["topic/index.md", {"Machine Unlearning": "topic/unlearning/index.md"}]}
+    ]
+    paper = paper_markdown(d, "forget2025list")
+    assert "**Authors:** not given" in paper
+    assert "**Sources:**" in paper and "<code>privacy/unlearning</code>" in paper and "badge LLM" in paper
+    assert "[Machine Unlearning](../topic/unlearning/index.md)" in paper
+    assert concepts.topics_nav(load(mini)) == []
 
 
 def test_titles_lose_bibtex_braces_and_links_use_resolvers(mini):
@@ -269,20 +311,28 @@ def test_titles_lose_bibtex_braces_and_links_use_resolvers(mini):
 
 
 def test_run_results_show_metric_labels_and_setup():
-    """Reference run records (CONTRACTS §4) read as labelled metrics with their set-up."""
+    """Reference run records (CONTRACTS §4, the shape `kb run --format json` writes) read as
+    labelled metrics with their set-up; a toy target is marked before the numbers."""
+    import re
+
     from kb.site.concepts import _metrics
 
-    record = {
-        "metrics": {"asr_base64": 1, "clean_accuracy": 0.9812},
-        "metric_labels": {"asr_base64": "attack success (base64)"},
-        "toy_target": "keyword-filter chatbot",
-        "setup": "20 prompts, seed 0",
-        "date": "2026-12-01T03:00:00Z",
+    record = {  # trimmed from a real `kb run jailbreak-transforms` record
+        "name": "jailbreak-transforms",
+        "metrics": {"asr_base64": 1, "asr_none": 0.0, "n_requests": 20},
+        "metric_labels": {"asr_base64": "ASR, base64", "asr_none": "ASR, none", "n_requests": "Requests"},
+        "toy_target": True,
+        "setup": "rule-based stand-in (KeywordGuardedToy answering in kind), not a language model",
+        "date": "2026-12-01T05:09:42Z",
     }
-    text = html.unescape(_metrics(record))
-    assert text.startswith("attack success (base64): 1; clean accuracy: 0.9812")
-    assert "toy target keyword-filter chatbot, 20 prompts, seed 0, run 2026-12-01" in text
+    shown = _metrics(record)
+    assert shown.startswith('<strong class="kb-toy"')
+    text = html.unescape(re.sub(r"<[^>]+>", "", shown))
+    assert text.startswith("toy target: ASR, base64: 1; ASR, none: 0; Requests: 20 (rule-based stand-in")
+    assert text.endswith("not a language model, run 2026-12-01)")
     assert "asr_base64" not in text
+    real = _metrics({**record, "toy_target": False})
+    assert "toy target" not in real and real.startswith("ASR, base64")
     assert html.unescape(_metrics({"metrics": {"asr": 0.5}})) == "asr: 0.5"
 
 

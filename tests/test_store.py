@@ -64,10 +64,10 @@ def real_store(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def synth_store(tmp_path_factory):
-    """A 300-paper synthetic graph (scripts/synth.py) in N-Triples: a different shape of data."""
+    """A 300-paper synthetic graph (scripts/synth.py) in N-Triples, and a 60-entry bib against it."""
     work = tmp_path_factory.mktemp("synth")
     subprocess.run(
-        [sys.executable, str(ROOT / "scripts" / "synth.py"), "300", str(work), "--seed", "7"],
+        [sys.executable, str(ROOT / "scripts" / "synth.py"), "300", str(work), "--seed", "7", "--bib", "60"],
         check=True,
         capture_output=True,
     )
@@ -158,6 +158,25 @@ def test_bad_ntriples_is_one_line_error(tmp_path):
         kbstore.build_store(bad, tmp_path / "store")
 
 
+def test_store_records_are_the_coverage_records(real_store, synth_store):
+    """The records table holds what kb.coverage.source builds from the same graph, record for record."""
+    from kb.coverage import source
+    from kb.store import records
+
+    real, synth = real_store[0], synth_store[0]
+    for store, (want, want_areas) in (
+        (real, source.load(ROOT / "data")),  # what `kb coverage` reads without --store
+        (synth, (source.papers_from_store(synth.ox), source.areas_from_store(synth.ox))),
+    ):
+        papers, areas = records.load(store.path)
+        assert len(papers) == len(want) > 0
+        for got, expected in zip(papers, want, strict=True):
+            assert got == expected, f"{store.path}: record {expected.id} differs in the store"
+        assert areas == want_areas
+        assert any(p.signals.methods for p in papers)
+    assert any(p.placements for p in records.load(real.path)[0])
+
+
 def test_cli_coverage_with_a_store(real_store):
     from kb.coverage.report import coverage_report
 
@@ -167,6 +186,23 @@ def test_cli_coverage_with_a_store(real_store):
     res = CliRunner().invoke(main, ["coverage", str(bib), "--store", str(store.path), "--format", "json"])
     assert res.exit_code == 0, res.output
     assert json.loads(res.output) == json.loads(json.dumps(want))
+
+
+def test_cli_coverage_with_a_store_on_synthetic_data(synth_store, tmp_path):
+    """`kb coverage` gives the same JSON with `--store` as from the same graph given as --data."""
+    store, _ = synth_store
+    data = tmp_path / "data"
+    data.mkdir()
+    # N-Triples is Turtle: the synthetic graph serves as a data folder's taxonomy.ttl
+    (data / kbgraph.TAXONOMY_FILE).write_bytes((store.path.parent / "synth-300.nt").read_bytes())
+    bib = store.path.parent / "synth-300.bib"
+    out = {}
+    for how in ([], ["--store", str(store.path)]):
+        res = CliRunner().invoke(main, ["coverage", str(bib), "--data", str(data), *how, "--format", "json"])
+        assert res.exit_code == 0, res.output
+        out[bool(how)] = json.loads(res.output)
+    assert out[True]["summary"]["matched"] > 0
+    assert out[True] == out[False]
 
 
 def test_serve_opens_the_graph_of_a_built_store(real_store):

@@ -32,7 +32,8 @@ def site(out: Path, as_json: bool, data_dir: Path | None) -> None:
         return
     click.echo(
         f"built {stats['html_pages']} HTML pages ({stats['concepts']} areas, "
-        f"{stats['papers']} papers, {stats['datasets']} datasets) into {out}/ "
+        + (f"{stats['topics']} topics, " if stats.get("topics") else "")
+        + f"{stats['papers']} papers, {stats['datasets']} datasets) into {out}/ "
         f"in {stats['seconds']:.1f} s "
         f"(generate {stats['generate_seconds']:.1f} s, mkdocs {stats['mkdocs_seconds']:.1f} s)"
     )

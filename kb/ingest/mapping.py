@@ -32,6 +32,9 @@ class Placement:
     kind: str  # "area" | "topic" | "open" | "out"
     targets: tuple[str, ...]  # concept ids (areas or topic.<slug>), or the family for "open"
     note: str = ""
+    # for "open": the areas consistent with the labels (ids or globs such as `agent.*`) a classifier may
+    # choose among; none when the survey has no area for them (the paper stays unplaced, `note` says why)
+    candidates: tuple[str, ...] = ()
 
 
 def badge_keys(models: Iterable[str], tags: Iterable[str], category_entry: dict[str, Any]) -> list[str]:
@@ -106,14 +109,15 @@ class Mapping:
                     out.append(Placement(category, key, "area", (area,), f"{role} by {why}"))
                 else:
                     out.append(Placement(category, key, "open", (FAMILY_OF_KEY.get(key, ""),),
-                                         f"the survey has no {key} {role} area for this category"))
+                                         f"the survey has no {key} {role} area for {category}"))
             elif "areas" in rule:
                 out.append(Placement(category, key, "area", tuple(rule["areas"])))
             elif "topic" in rule:
                 out.append(Placement(category, key, "topic", (f"topic.{rule['topic']}",)))
             elif "open" in rule:
                 family = rule.get("family") or FAMILY_OF_KEY.get(key, "")
-                out.append(Placement(category, key, "open", (family,), str(rule["open"])))
+                out.append(Placement(category, key, "open", (family,), str(rule["open"]),
+                                     tuple(rule.get("candidates") or ())))
             else:
                 out.append(Placement(category, key, "out", (), str(rule["out"])))
         return out

@@ -41,9 +41,11 @@ def generate(src_dir: Path, build_dir: Path, data_dir: Path | None, progress: Pr
     d = data.load(data_dir)
     ix = concepts.Index(d)
     results = extras.load_results(build_dir)
-    progress(f"writing {len(d.concepts)} area pages")
+    progress(f"writing {d.areas()} area pages and {len(d.topics())} topic pages")
     for cid in d.concepts:
         _write(docs / concept_page(cid), concepts.concept_markdown(d, ix, cid, results))
+    if d.topics():
+        _write(docs / concepts.TOPICS_PAGE, concepts.topics_index(d, ix))
     progress(f"writing {len(d.papers)} paper and {len(d.datasets)} dataset pages")
     for pid in d.papers:
         _write(docs / paper_page(pid), records.paper_markdown(d, pid))
@@ -72,6 +74,7 @@ def generate(src_dir: Path, build_dir: Path, data_dir: Path | None, progress: Pr
     config["nav"] = [
         {"Home": "index.md"},
         *concepts.nav_tree(d, ix),
+        *concepts.topics_nav(d),
         {"Papers": "papers/index.md"},
         {"Datasets": "datasets/index.md"},
         {"Gaps": "gaps.md"},
@@ -81,7 +84,8 @@ def generate(src_dir: Path, build_dir: Path, data_dir: Path | None, progress: Pr
     pages = sum(1 for _ in docs.rglob("*.md"))
     return {
         "pages": pages,
-        "concepts": len(d.concepts),
+        "concepts": d.areas(),
+        "topics": len(d.topics()),
         "papers": len(d.papers),
         "methods": len(d.methods),
         "datasets": len(d.datasets),

@@ -6,9 +6,12 @@ import math
 from collections import Counter
 from typing import Any
 
-from kb.site.data import FAMILY_TABS, SiteData
+from kb.site.data import FAMILY_TABS, TOPIC, SiteData
 from kb.site.escape import esc, ext_link, yaml_str
 from kb.site.paths import anchor, concept_page, dataset_page, paper_page, rel
+
+TOPICS_PAGE = "topic/index.md"  # the index of the topics outside the survey (CONTRACTS §1)
+TOPICS_TITLE = "Beyond the survey"
 
 
 def short_authors(paper: dict) -> str:
@@ -244,6 +247,9 @@ def _impl_section(d: SiteData, ix: Index, src: str, cid: str, results: dict[str,
     ]
 
 
+SHOWN_METRICS = 6  # metrics of a run record shown in its one line on an area page
+
+
 def _metrics(record: dict[str, Any]) -> str:
     """A run record's metrics with their labels, its set-up and date, escaped, in one line.
 
@@ -256,19 +262,22 @@ def _metrics(record: dict[str, Any]) -> str:
     given = record.get("metric_labels")
     labels: dict[str, Any] = given if isinstance(given, dict) else {}
     nums = [(k, v) for k, v in metrics.items() if isinstance(v, (int, float)) and not isinstance(v, bool)]
-    text = "; ".join(f"{labels.get(k) or k.replace('_', ' ')}: {_num(v)}" for k, v in nums[:6])
+    text = "; ".join(f"{labels.get(k) or k.replace('_', ' ')}: {_num(v)}" for k, v in nums[:SHOWN_METRICS])
+    if len(nums) > SHOWN_METRICS:  # the whole record is one command away
+        text += f"; {len(nums) - SHOWN_METRICS} more in the record"
     setup = record.get("setup")
     if isinstance(setup, dict):
         setup = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in setup.items())
     target = record.get("toy_target")
-    on = []
-    if target:
-        on.append(f"toy target {target}" if isinstance(target, str) else "a toy target")
-    if setup:
-        on.append(str(setup))
     when = str(record.get("date") or "")[:10]
-    tail = ", ".join(on + ([f"run {when}"] if when else []))
-    return esc(text + (f" ({tail})" if tail else ""))
+    tail = ", ".join(([str(setup)] if setup else []) + ([f"run {when}"] if when else []))
+    # a stand-in target is marked before the numbers, so nobody reads them as a real model's
+    mark = ""
+    if target:
+        name = f" {target}" if isinstance(target, str) else ""
+        tip = "numbers from a stand-in, not a real model"
+        mark = f'<strong class="kb-toy" title="{tip}">toy target{esc(name)}</strong>: '
+    return mark + esc(text + (f" ({tail})" if tail else ""))
 
 
 def _num(v: Any) -> str:
@@ -328,10 +337,17 @@ def concept_markdown(d: SiteData, ix: Index, cid: str, results: dict[str, Any]) 
     if c["sources"]:
         out += [_sources(c), ""]
     mids, papers = ix.methods[cid], ix.papers[cid]
-    out += [
-        f"**{len(mids)}** methods and **{len(papers)}** papers are classified here or below.",
-        "",
-    ]
+    if c["level"] == TOPIC:  # no methods: the list files papers only
+        out += [
+            f"**{len(papers)}** papers are filed here. One of the topics "
+            f"[{TOPICS_TITLE.lower()}]({rel(src, TOPICS_PAGE)}): the survey's taxonomy does not cover it.",
+            "",
+        ]
+    else:
+        out += [
+            f"**{len(mids)}** methods and **{len(papers)}** papers are classified here or below.",
+            "",
+        ]
     kids = d.kids(cid)
     if kids:
         out += [
@@ -353,7 +369,7 @@ def concept_markdown(d: SiteData, ix: Index, cid: str, results: dict[str, Any]) 
             "",
         ]
     rows = []
-    show_sub = c["level"] != "subcategory"
+    show_sub = c["level"] != "subcategory" and bool(mids)
     for mid in mids:
         m = d.methods[mid]
         sub = [concept_link(d, src, m["sub"])] if show_sub else []
@@ -361,15 +377,15 @@ def concept_markdown(d: SiteData, ix: Index, cid: str, results: dict[str, Any]) 
     with_method = {d.methods[x]["paper"] for x in mids}
     rest = sorted(papers - with_method, key=lambda p: (d.papers[p]["year"] or 0, d.papers[p]["title"].lower()))
     for pid in rest:
-        rows.append(["—", *([""] if show_sub else []), *paper_cells(d, src, pid)])
+        rows.append([*(["—"] if mids else []), *([""] if show_sub else []), *paper_cells(d, src, pid)])
     if rows:
-        head = ["Method", *(["Subcategory"] if show_sub else []), *PAPER_HEAD]
+        head = [*(["Method"] if mids else []), *(["Subcategory"] if show_sub else []), *PAPER_HEAD]
         body = table(head, rows)
         if kids:  # the children's pages list them too: collapsed here, one click away
             body = collapsed(f"Show all {len(rows)} methods and papers in this area", body)
         else:  # the paper pages carry the same titles and method names for search
             body = no_search(body)
-        out += ["## Methods and papers", "", body, ""]
+        out += ["## Methods and papers" if mids else "## Papers", "", body, ""]
     used = ix.datasets(cid)
     if used:
         ds_rows = [
@@ -397,3 +413,40 @@ def nav_tree(d: SiteData, ix: Index, label_of=None) -> list[Any]:
         return {attr(label): [concept_page(cid), *[node(k) for k in kids]]}
 
     return [node(r, top=True) for r in d.roots()]
+
+
+
+def topics_index(d: SiteData, ix: Index) -> str:
+    """The index of the topics the survey does not cover, with their papers and definitions."""
+    rows = [
+        [concept_link(d, TOPICS_PAGE, t), str(len(ix.papers[t])), esc(d.concepts[t]["definition"] or "")]
+        for t in d.topics()
+    ]
+    where = sorted({s["label"] or "" for t in d.topics() for s in d.concepts[t]["sources"]} - {""})
+    out = [
+        "---",
+        f"title: {yaml_str(TOPICS_TITLE)}",
+        "hide:",
+        "  - toc",
+        "---",
+        "",
+        f"# {TOPICS_TITLE}",
+        "",
+        f"Research topics of the field that the survey's taxonomy does not cover: **{len(rows)}** topics "
+        "with the papers a curated list files under them"
+        + (f" ({esc('; '.join(where))})" if where else "")
+        + ". A paper here may also sit in a survey area; its page says how each placement was made.",
+        "",
+        table(["Topic", "Papers", "What it is about"], rows),
+        "",
+    ]
+    return "\n".join(out) + "\n"
+
+
+def topics_nav(d: SiteData) -> list[Any]:
+    """One nav tab for the topics outside the survey (none when the data has no such topics)."""
+    from kb.site.escape import attr
+
+    if not d.topics():
+        return []
+    return [{TOPICS_TITLE: [TOPICS_PAGE, *[{attr(d.concepts[t]["label"]): concept_page(t)} for t in d.topics()]]}]

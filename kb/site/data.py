@@ -20,7 +20,9 @@ LEVELS = {
     "ThreatType": "threat type",
     "Category": "category",
     "Subcategory": "subcategory",
+    "Topic": "topic outside the survey",
 }
+TOPIC = LEVELS["Topic"]
 FAMILY_TABS = {"vfm": "VFM", "llm": "LLM", "vlp": "VLP", "vlm": "VLM", "dm": "DM", "agent": "Agent"}
 _PREFIXES = {p: str(ns) for p, ns in NAMESPACES.items()}
 
@@ -94,8 +96,16 @@ class SiteData:
 
     def roots(self) -> list[str]:
         """The six model families in source order."""
-        tops = [c for c, r in self.concepts.items() if r["broader"] is None]
+        tops = [c for c, r in self.concepts.items() if r["broader"] is None and r["level"] != TOPIC]
         return sorted(tops, key=self.sort_key)
+
+    def topics(self) -> list[str]:
+        """The topics of the field the survey does not cover (from the second source), by label."""
+        return sorted((c for c, r in self.concepts.items() if r["level"] == TOPIC), key=self.sort_key)
+
+    def areas(self) -> int:
+        """How many areas the survey's taxonomy has (topics outside it not counted)."""
+        return sum(1 for r in self.concepts.values() if r["level"] != TOPIC)
 
     def sort_key(self, cid: str) -> tuple:
         c = self.concepts[cid]
@@ -193,6 +203,9 @@ def load(data_dir: Path | None = None) -> SiteData:
             "flags": _split(r["flags"]),
             "dups": _ids(r["dups"]),
             "listed": _ids(r["listedIn"]),
+            "inSource": _ids(r["inSource"]),
+            "badges": sorted(_split(r["badges"])),
+            "categories": sorted(_split(r["categories"])),
             "authors": [],
             "methods": [],
             "datasets": [],

@@ -13,6 +13,8 @@ from typing import Any
 
 from kb.graph import bib_path, taxonomy_path
 from kb.site.concepts import (
+    TOPICS_PAGE,
+    TOPICS_TITLE,
     collapsed,
     concept_link,
     dataset_link,
@@ -39,6 +41,7 @@ CONCEPT_KEYS = {
     "subcategory",
     "threat_type",
     "family",
+    "topic",
 }
 # A column holding the label of the id column just before it: the two become one link.
 LABEL_KEYS = ("label", "name", "title", "author_name")
@@ -50,6 +53,14 @@ HEADERS = {
     "eval_datasets": "Evaluation datasets",
     "most_used": "Most used",
     "newest_year": "Newest year",
+    "survey_papers": "Papers in the survey",
+    "since_recent": "From 2024 on",
+    "per_year": "Papers per year",
+    "survey_newest": "Newest in the survey",
+    "field_papers": "Papers in the field",
+    "field_newest": "Newest in the field",
+    "stale_in_field": "Still stale in the field",
+    "rests_on": "Sources",
     "in_survey_table": "In a survey table",
     "first_match": "First match",
     "matching_targets": "Matching targets",
@@ -229,6 +240,64 @@ def _undefended(d: SiteData, src: str, rows: list[dict[str, Any]]) -> list[str]:
     ]
 
 
+def _source_names(d: SiteData, ids: str) -> str:
+    """"survey-v6 + awesome-lm-ssp" as the sources' short names: "Survey v6 + Awesome-LM-SSP"."""
+    out = []
+    for sid in re.split(r"\s*\+\s*", ids or ""):
+        label = (d.sources.get(sid) or {}).get("label") or sid
+        out.append(re.split(r" \(| paper list| at commit", label)[0])
+    return " + ".join(x for x in out if x)
+
+
+def _field_sections(d: SiteData, src: str, result: dict[str, Any]) -> list[str]:
+    """What the second source adds (CONTRACTS §1): topics the survey leaves out, and the survey's
+    stale areas recomputed on every source. Nothing when the data has one source."""
+    out: list[str] = []
+    outside = result.get("outside_survey") or []
+    if outside:
+        body = [
+            [
+                _cell(d, src, "topic", r["topic"], r.get("label")),
+                str(r.get("papers", "")),
+                str(r.get("since_recent", "")),
+                str(r.get("newest_year") or ""),
+                esc(r.get("per_year") or ""),
+            ]
+            for r in outside
+        ]
+        out += [
+            "## What the field studies beyond the survey",
+            "",
+            f"**{len(outside)} topics** with papers in the field that the survey's taxonomy does not cover "
+            f"(from the second paper list; see [{TOPICS_TITLE.lower()}]({rel(src, TOPICS_PAGE)})).",
+            "",
+            table(["Topic", "Papers", "From 2024 on", "Newest", "Papers per year"], body),
+            "",
+        ]
+    stale = result.get("stale_field") or []
+    if stale:
+        body = [
+            [
+                esc(FAMILY_TABS.get(str(r.get("family")), "")) + " " + _cell(d, src, "area", r["area"], r.get("label")),
+                f"{r.get('survey_papers', '')} (newest {r.get('survey_newest') or '—'})",
+                f"{r.get('field_papers', '')} (newest {r.get('field_newest') or '—'})",
+                "yes" if r.get("stale_in_field") else "no",
+                esc(_source_names(d, str(r.get("rests_on") or ""))),
+            ]
+            for r in stale
+        ]
+        out += [
+            "## Stale areas, recomputed on the field",
+            "",
+            "Areas with no paper from 2024 on in the survey, counted again on every source: "
+            "a **no** in the fourth column means the field has moved on where the survey stopped.",
+            "",
+            table(["Area", "Survey papers", "Field papers", "Still stale in the field", "Sources"], body),
+            "",
+        ]
+    return out
+
+
 def gaps_markdown(d: SiteData, data_dir: Path | None) -> str:
     """The gaps page, from kb.gaps.analyse(): undefended attacks first, then the matrix, then
     every other section collapsed."""
@@ -273,9 +342,10 @@ def gaps_markdown(d: SiteData, data_dir: Path | None) -> str:
             ),
             "",
         ]
+    out += _field_sections(d, src, result)
     out += ["## Other gaps", ""]
     for name, rows in result.items():
-        if name in ("undefended", "matrix", "matrix_methods"):
+        if name in ("undefended", "matrix", "matrix_methods", "outside_survey", "stale_field"):
             continue
         title, about = sections.get(name, (name, ""))
         drop = ("label",) if rows and "label" in rows[0] and "area" in rows[0] else ()

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from pathlib import Path
 
 from kb.atomic import atomic_write
-from kb.site.concepts import Index, table
+from kb.site.concepts import TOPICS_PAGE, Index, table
 from kb.site.data import FAMILY_TABS, SiteData
 from kb.site.escape import esc
 from kb.site.paths import concept_page
@@ -105,15 +106,34 @@ def figures(d: SiteData, docs: Path) -> list[str]:
     return written
 
 
+def _sources_line(d: SiteData) -> list[str]:
+    """How many papers each source brings, and the topics beyond the survey (CONTRACTS §1)."""
+    survey = sum(1 for p in d.papers.values() if "survey-v6" in p["inSource"])
+    others = Counter(s for p in d.papers.values() if "survey-v6" not in p["inSource"] for s in p["inSource"])
+    if not others:
+        return []
+    names = [
+        f"**{n}** only from the {esc(re.split(r' at commit', (d.sources.get(s) or {}).get('label') or s)[0])}"
+        for s, n in others.most_common()
+    ]
+    topics = d.topics()
+    more = (
+        f"; the list also files papers under **{len(topics)}** [topics the survey does not cover]"
+        f"({TOPICS_PAGE})" if topics else ""
+    )
+    return [f"Of the papers, **{survey}** come from the survey and {', '.join(names)}{more}.", ""]
+
+
 def headline(d: SiteData, ix: Index) -> str:
     """The numbers block of the home page (Markdown)."""
     roles = Counter(m["role"] for m in d.methods.values() if m["role"])
     out = [
         f"The knowledge base holds **{len(d.papers)}** papers, **{len(d.methods)}** methods, "
-        f"**{len(d.datasets)}** datasets and benchmarks and **{len(d.concepts)}** taxonomy areas "
+        f"**{len(d.datasets)}** datasets and benchmarks and **{d.areas()}** taxonomy areas "
         f"({', '.join(f'{n} {esc(r)}' for r, n in roles.most_common())} methods).",
         "",
     ]
+    out += _sources_line(d)
     years = Counter(p["year"] for p in d.papers.values() if p["year"])
     if years:
         early = sum(n for y, n in years.items() if y <= 2021)

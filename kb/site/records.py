@@ -20,9 +20,34 @@ from kb.site.data import FAMILY_TABS, SiteData
 from kb.site.escape import code_block, esc, ext_link, yaml_str
 from kb.site.paths import anchor, dataset_page, paper_page, rel
 
+# Paper pages weigh half in search: with some 2,700 titles, a paper whose title holds every word
+# of a query ("BlackDAN: A Black-Box ... Jailbreaking") would otherwise rank above the area page
+# of the same words (area pages weigh 1 to 2.5, growing with their papers: kb.site.concepts).
+PAPER_SEARCH_BOOST = 0.5
+# A paper page's sections that repeat what has pages of its own (its areas) or is there to be
+# copied (its BibTeX): left out of the search index, which keeps it small for ~2,700 papers.
+NO_SEARCH_SECTION = "{ data-search-exclude }"
+
 
 def _trail(d: SiteData, src: str, cid: str) -> str:
     return " › ".join(concept_link(d, src, c) for c in [*d.ancestors(cid), cid])
+
+
+def _sources_line(d: SiteData, p: dict) -> list[str]:
+    """Where the paper comes from (kb:inSource), with the list's category file and badges."""
+    out = []
+    for sid in sorted(p["inSource"], key=lambda x: x != "survey-v6"):
+        s = d.sources.get(sid, {"label": sid, "url": None})
+        text = ext_link(s["url"], esc(s["label"] or sid))
+        extra = []
+        if sid != "survey-v6" and p["categories"]:
+            extra.append("category " + ", ".join(f"<code>{esc(c)}</code>" for c in p["categories"]))
+        if sid != "survey-v6" and p["badges"]:
+            extra.append(("badges " if len(p["badges"]) > 1 else "badge ") + ", ".join(esc(b) for b in p["badges"]))
+        out.append(text + (f" ({'; '.join(extra)})" if extra else ""))
+    # provenance, not words to find the paper by: left out of the search index (it is the
+    # same line on some 2,700 pages)
+    return [no_search("**Sources:** " + " · ".join(out)), ""] if out else []
 
 
 def paper_markdown(d: SiteData, pid: str) -> str:
@@ -32,14 +57,18 @@ def paper_markdown(d: SiteData, pid: str) -> str:
     out = [
         "---",
         f"title: {yaml_str(p['title'])}",
+        "search:",
+        f"  boost: {PAPER_SEARCH_BOOST}",
         "---",
         "",
-        f"[Home]({rel(src, 'index.md')}) › [Papers]({rel(src, 'papers/index.md')})",
+        no_search(f"[Home]({rel(src, 'index.md')}) › [Papers]({rel(src, 'papers/index.md')})"),
         "",
         f"# {esc(p['title'])}",
         "",
     ]
     authors = "; ".join(name for name, _ in p["authors"])
+    if not authors and p["inSource"] and "survey-v6" not in p["inSource"]:
+        authors = "not given (the paper list it comes from names none)"
     out += [
         f"**Authors:** {esc(authors) or '—'}  ",
         f"**Year:** {esc(p['year'] or '—')}  ",
@@ -57,14 +86,16 @@ def paper_markdown(d: SiteData, pid: str) -> str:
     # the enrichment's evidence URLs are provenance kept in the graph, not links for readers
     if links:
         out += ["**Links:** " + " · ".join(links), ""]
+    out += _sources_line(d, p)
     subjects = sorted(set(d.paper_subjects.get(pid, [])), key=lambda c: (len(d.ancestors(c)), c))
     if subjects:
-        out += ["## Classification", ""]
+        items = []
         for c in subjects:
             how = d.placements.get((pid, c))
             note = esc(d.concepts[c]["level"]) + (f"; placed by {esc(how)}" if how else "")
-            out.append(f"- {_trail(d, src, c)} ({note})")
-        out.append("")
+            items.append(f"- {_trail(d, src, c)} ({note})")
+        # the areas have pages of their own: search finds them there, not on every paper
+        out += [f"## Classification {NO_SEARCH_SECTION}", "", *items, ""]
     if p["methods"]:
         out += ["## Methods", ""]
         for mid in sorted(p["methods"], key=lambda m: d.methods[m]["label"].lower()):
@@ -101,10 +132,10 @@ def paper_markdown(d: SiteData, pid: str) -> str:
     if dups:
         notes.append("Possible duplicate of: " + ", ".join(paper_link(d, src, x) for x in dups))
     if notes:
-        out += ["## Notes", ""] + [f"- {n}" for n in notes] + [""]
+        out += [f"## Notes {NO_SEARCH_SECTION}", ""] + [f"- {n}" for n in notes] + [""]
     bib = d.bibtex.get(pid)
-    out += ["## Cite", ""]
-    out += [no_search(code_block(bib, "bibtex")), ""] if bib else ["No BibTeX entry in `references.bib` yet.", ""]
+    out += [f"## Cite {NO_SEARCH_SECTION}", ""]
+    out += [code_block(bib, "bibtex"), ""] if bib else ["No BibTeX entry in `references.bib` yet.", ""]
     return "\n".join(out) + "\n"
 
 

@@ -2,7 +2,8 @@
 
     DIR/store.json    format, the source's path, size, mtime and SHA-256, triple counts
     DIR/oxigraph/     the whole graph (RocksDB), for the questions that stay in SPARQL
-    DIR/index.sqlite  aggregates, listings, sort keys and FTS5 text indexes (kb.store.index)
+    DIR/index.sqlite  aggregates, listings, sort keys and FTS5 text indexes (kb.store.index),
+                      and the coverage report's paper records (kb.store.records)
 
 Built in a temporary directory beside DIR and renamed into place, so a reader never sees half a
 store. Rebuilding the same source is a no-op; opening a store whose source file has changed since
@@ -111,6 +112,11 @@ def build_store(source: Path, out: Path, progress: Callable[[str], None] = lambd
             raise failed[0]
         if index_error is not None:
             raise StoreError(f"{source}: {index_error}; fix the file or re-export it") from None
+        from kb.store import records  # it opens stores too: imported here, not at the top
+
+        counts["papers"] = records.write(store, tmp / "index.sqlite")
+        seconds["records"] = round(time.perf_counter() - started, 1)
+        progress(f"coverage records: {counts['papers']:,} papers, {seconds['records']} s after start")
         del store
         if nt != source:
             nt.unlink()
