@@ -72,7 +72,10 @@ def synth_store(tmp_path_factory):
         capture_output=True,
     )
     nt = work / "synth-300.nt"
-    store = _build(nt, work / "store")
+    with pytest.MonkeyPatch.context() as mp:  # pyoxigraph loads it in many slices, as at scale
+        mp.setattr(kbstore.build, "CHUNK", 1 << 16)
+        store = _build(nt, work / "store")
+        assert nt.stat().st_size > 8 * kbstore.build.CHUNK
     return store, store.ox
 
 
@@ -155,6 +158,15 @@ def test_bad_ntriples_is_one_line_error(tmp_path):
     bad = tmp_path / "bad.nt"
     bad.write_text("<http://a> <http://b> .\n", encoding="utf-8")
     with pytest.raises(kbstore.StoreError, match="bad.nt"):
+        kbstore.build_store(bad, tmp_path / "store")
+
+
+def test_bad_line_in_a_later_slice_names_its_line_in_the_file(tmp_path, monkeypatch):
+    monkeypatch.setattr(kbstore.build, "CHUNK", 100)
+    bad = tmp_path / "bad.nt"
+    good = "".join(f"<http://a/{i}> <http://b> <http://c> .\n" for i in range(20))
+    bad.write_text(good + '<http://a> <http://b> "open\n', encoding="utf-8")
+    with pytest.raises(kbstore.StoreError, match=r"bad.nt: not valid N-Triples \(.*between line 21 column"):
         kbstore.build_store(bad, tmp_path / "store")
 
 

@@ -70,7 +70,7 @@ PREDICATES: dict[str, tuple[str, str]] = {
 }
 TEXT_TABLES = ("title", "label", "name")  # the FTS5 trigram indexes: fts_title, fts_label, fts_name
 _INTEGER = re.compile(r"^\s*[+-]?\d+\s*$")
-_BATCH = 100_000
+_BATCH = 20_000
 
 
 def expand(curie: str) -> str:
