@@ -83,6 +83,22 @@ def surname(name: str) -> str:
     return words[-1] if words else ""
 
 
+def title_key(title: str) -> str:
+    """A title as the index keys it: its folded words, one space apart."""
+    return " ".join(fold_tokens(title))
+
+
+def title_postings(norms: list[str]) -> dict[str, list[int]]:
+    """Word -> positions of the normalised titles (title_key) holding it, once per occurrence; no stop words."""
+    postings: dict[str, list[int]] = defaultdict(list)
+    for i, norm in enumerate(norms):
+        for tok in norm.split():
+            postings[tok].append(i)
+    for tok in _STOP:
+        postings.pop(tok, None)
+    return dict(postings)
+
+
 @dataclass
 class _Rec:
     paper: Paper
@@ -117,24 +133,18 @@ class Index:
         self.by_arxiv: dict[str, list[int]] = defaultdict(list)
         self.norms: list[str] = []
         by_title: dict[str, list[int]] = defaultdict(list)
-        postings: dict[str, list[int]] = defaultdict(list)
         for i, p in enumerate(papers):
             if p.doi:
                 self.by_doi[p.doi.lower()].append(i)
             if p.arxiv:
                 self.by_arxiv[p.arxiv].append(i)
-            tokens = fold_tokens(p.title)
-            norm = " ".join(tokens)
+            norm = title_key(p.title)
             self.norms.append(norm)
             by_title[norm].append(i)
-            for tok in tokens:
-                postings[tok].append(i)
-        for tok in _STOP:
-            postings.pop(tok, None)
         self.by_title = dict(by_title)
         self.by_doi, self.by_arxiv = dict(self.by_doi), dict(self.by_arxiv)
         # posting lists become sets only when a query needs them (few tokens are ever rare enough)
-        self.postings = dict(postings)
+        self.postings = title_postings(self.norms)
         self._sets: dict[str, set[int]] = {}
         # main titles and surnames are needed only for candidates: computed on first use
         self._recs: dict[int, _Rec] = {}

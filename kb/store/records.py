@@ -21,8 +21,7 @@ from pathlib import Path
 
 import pyoxigraph
 
-from kb.coverage.latex import fold_tokens
-from kb.coverage.match import _STOP, Index, surname
+from kb.coverage.match import Index, surname, title_key, title_postings
 from kb.coverage.rank import RANKED_BY, RECENT, Ranking, rank_key
 from kb.coverage.records import Paper, Signals
 from kb.coverage.source import Area, areas_from_store, papers_from_store
@@ -77,21 +76,10 @@ def _area(row: dict) -> Area:
 def _match_keys(p: Paper) -> tuple:
     """What kb.coverage.match.Index looks a record up by: normalised title, DOI, first surname."""
     return (
-        " ".join(fold_tokens(p.title)),
+        title_key(p.title),
         p.doi.lower() if p.doi else None,
         surname(p.authors[0]) if p.authors else None,
     )
-
-
-def _postings(papers: list[Paper]) -> dict[str, list[int]]:
-    """Title word -> record numbers, exactly as kb.coverage.match.Index builds them."""
-    postings: dict[str, list[int]] = defaultdict(list)
-    for i, p in enumerate(papers):
-        for tok in fold_tokens(p.title):
-            postings[tok].append(i)
-    for tok in _STOP:
-        postings.pop(tok, None)
-    return postings
 
 
 def _ranks(papers: list[Paper]) -> tuple[int, list[tuple]]:
@@ -127,15 +115,17 @@ def write(ox: pyoxigraph.Store, db_path: Path) -> int:
         )
         db.execute("CREATE TABLE cov_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
         marks = ", ".join("?" * (len(COLUMNS) + 4))
+        keys = [_match_keys(p) for p in papers]
+        norms = [k[0] for k in keys]
         db.executemany(
             f"INSERT INTO cov_paper VALUES ({marks})",
-            ((n, *_paper_row(p), *_match_keys(p)) for n, p in enumerate(papers)),
+            ((n, *_paper_row(p), *k) for n, (p, k) in enumerate(zip(papers, keys, strict=True))),
         )
         for column in ("norm", "doi_key", "arxiv", "first"):
             db.execute(f"CREATE INDEX cov_paper_{column} ON cov_paper ({column}, n)")
         db.executemany(
             "INSERT INTO cov_token VALUES (?, ?, ?)",
-            ((tok, len(ids), array("i", ids).tobytes()) for tok, ids in _postings(papers).items()),
+            ((tok, len(ids), array("i", ids).tobytes()) for tok, ids in title_postings(norms).items()),
         )
         db.executemany("INSERT INTO cov_rank VALUES (?, ?, ?, ?, ?, ?)", ranks)
         db.executemany(
