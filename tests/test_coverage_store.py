@@ -88,6 +88,23 @@ def test_store_lookups_are_the_index_lookups(synth_store):
         assert store._by_first(name) == memory._by_first(name)
 
 
+def test_the_lookups_are_keyed_tables(synth_store):
+    """Every lookup goes through a table's own key, not a separate index a copy of the tables would drop."""
+    import sqlite3
+
+    db = sqlite3.connect(synth_store / "index.sqlite")
+    indexes = "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name LIKE 'cov%' AND sql NOT NULL"
+    assert db.execute(indexes).fetchall() == []
+    for sql, args in (
+        ("SELECT n FROM cov_key WHERE key = ? AND value = ? ORDER BY n", ("title", "x")),
+        ("SELECT tok, n FROM cov_token WHERE tok IN (SELECT value FROM json_each(?))", ('["x"]',)),
+        ("SELECT n, id FROM cov_rank WHERE area = ? ORDER BY pos", ("llm",)),
+        ("SELECT n, norm FROM cov_paper WHERE n IN (SELECT value FROM json_each(?))", ("[1]",)),
+    ):
+        plan = " ".join(row[-1] for row in db.execute("EXPLAIN QUERY PLAN " + sql, args))
+        assert "SEARCH" in plan and "SCAN cov" not in plan, (sql, plan)
+
+
 def test_store_ranking_is_the_memory_ranking(synth_store):
     """Newest year, papers per area and each area's first uncited papers of each group, as in memory."""
     papers, areas = records.load(synth_store)

@@ -73,13 +73,16 @@ def _area(row: dict) -> Area:
     return Area(**{**row, "answers": tuple(row["answers"])})
 
 
-def _match_keys(p: Paper) -> tuple:
-    """What kb.coverage.match.Index looks a record up by: normalised title, DOI, first surname."""
-    return (
-        title_key(p.title),
-        p.doi.lower() if p.doi else None,
-        surname(p.authors[0]) if p.authors else None,
-    )
+def _match_keys(n: int, p: Paper, norm: str) -> list[tuple[str, str, int]]:
+    """(key, value, n) for each way kb.coverage.match.Index looks record `n` up (Index._lookup, _by_first)."""
+    keys = [("title", norm, n)]
+    if p.doi:
+        keys.append(("doi", p.doi.lower(), n))
+    if p.arxiv:
+        keys.append(("arxiv", p.arxiv, n))
+    if p.authors:
+        keys.append(("first", surname(p.authors[0]), n))
+    return keys
 
 
 def _ranks(papers: list[Paper]) -> tuple[int, list[tuple]]:
@@ -106,7 +109,10 @@ def write(ox: pyoxigraph.Store, db_path: Path) -> int:
     db = sqlite3.connect(db_path, isolation_level=None)
     try:
         db.execute("BEGIN")
-        db.execute(f"CREATE TABLE cov_paper (n INTEGER PRIMARY KEY, {', '.join(COLUMNS)}, norm, doi_key, first)")
+        db.execute(f"CREATE TABLE cov_paper (n INTEGER PRIMARY KEY, {', '.join(COLUMNS)}, norm)")
+        # lookups as a table keyed by them, not as indexes on cov_paper: the build may copy this
+        # file's tables into the side index, and a table carries its key with it
+        db.execute("CREATE TABLE cov_key (key TEXT, value TEXT, n INTEGER, PRIMARY KEY (key, value, n)) WITHOUT ROWID")
         db.execute("CREATE TABLE cov_area (n INTEGER PRIMARY KEY, rec TEXT NOT NULL)")
         db.execute("CREATE TABLE cov_token (tok TEXT PRIMARY KEY, n INTEGER NOT NULL, ids BLOB NOT NULL) WITHOUT ROWID")
         db.execute(
@@ -114,15 +120,16 @@ def write(ox: pyoxigraph.Store, db_path: Path) -> int:
             " PRIMARY KEY (area, pos)) WITHOUT ROWID"
         )
         db.execute("CREATE TABLE cov_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
-        marks = ", ".join("?" * (len(COLUMNS) + 4))
-        keys = [_match_keys(p) for p in papers]
-        norms = [k[0] for k in keys]
+        marks = ", ".join("?" * (len(COLUMNS) + 2))
+        norms = [title_key(p.title) for p in papers]
         db.executemany(
             f"INSERT INTO cov_paper VALUES ({marks})",
-            ((n, *_paper_row(p), *k) for n, (p, k) in enumerate(zip(papers, keys, strict=True))),
+            ((n, *_paper_row(p), norm) for n, (p, norm) in enumerate(zip(papers, norms, strict=True))),
         )
-        for column in ("norm", "doi_key", "arxiv", "first"):
-            db.execute(f"CREATE INDEX cov_paper_{column} ON cov_paper ({column}, n)")
+        db.executemany(
+            "INSERT INTO cov_key VALUES (?, ?, ?)",
+            (k for n, (p, norm) in enumerate(zip(papers, norms, strict=True)) for k in _match_keys(n, p, norm)),
+        )
         db.executemany(
             "INSERT INTO cov_token VALUES (?, ?, ?)",
             ((tok, len(ids), array("i", ids).tobytes()) for tok, ids in title_postings(norms).items()),
@@ -202,9 +209,8 @@ class StoreIndex(Index):
         return self._norms([i])[0]
 
     def _lookup(self, key: str, value: str) -> list[int]:
-        column = {"doi": "doi_key", "arxiv": "arxiv", "title": "norm"}[key]
-        sql = f"SELECT n FROM cov_paper WHERE {column} = ? ORDER BY n"  # noqa: S608 (constant column)
-        return [n for (n,) in self.db.execute(sql, (value,))]
+        sql = "SELECT n FROM cov_key WHERE key = ? AND value = ? ORDER BY n"
+        return [n for (n,) in self.db.execute(sql, (key, value))]
 
     def _counts(self, tokens: set[str]) -> dict[str, int]:
         sql = "SELECT tok, n FROM cov_token WHERE tok IN (SELECT value FROM json_each(?))"
@@ -218,7 +224,7 @@ class StoreIndex(Index):
         return found
 
     def _by_first(self, name: str) -> list[int]:
-        return [n for (n,) in self.db.execute("SELECT n FROM cov_paper WHERE first = ? ORDER BY n", (name,))]
+        return self._lookup("first", name)
 
 
 # the filters of kb.coverage.rank.in_group, in SQL
