@@ -164,7 +164,8 @@ def predict(g, works, out: Path, min_score: float) -> dict[str, int]:
             g.add((placement_iri(w.pid, best), KB.tentative, Literal(True)))
             g.add((s, KB.flag, Literal(
                 f"Placed tentatively in {best}: the classifier's best area consistent with the list's labels "
-                f"scored {score:.2f}, below the import's threshold {min_score}; confirm or move it.")))
+                f"scored {score:.2f}, below the import's threshold {min_score}, so it is more likely wrong than "
+                "right; a curator should review it.")))
             counts["predicted, tentative (below threshold)"] += 1
         else:
             counts["predicted"] += 1
