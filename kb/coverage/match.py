@@ -262,7 +262,8 @@ class Index:
         """Records sharing two of the text's three rarest indexed tokens (one may be a typo)."""
         words = set(text.split())
         counts = self._counts(words)
-        toks = sorted((t for t in words if t in counts), key=lambda t: counts[t])
+        # ties broken by the token itself, so the choice does not follow the set's (hash-seeded) order
+        toks = sorted((t for t in words if t in counts), key=lambda t: (counts[t], t))
         lists = [self._set(t) for t in toks[:RARE_TOKENS]]
         if len(lists) == 1:
             return set(lists[0]) if len(lists[0]) <= SINGLE_TOKEN_CAP else set()
