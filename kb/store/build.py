@@ -137,7 +137,7 @@ def build_store(source: Path, out: Path, progress: Callable[[str], None] = lambd
                 bulk_load(db, source, fmt)
                 db.flush()
                 step("oxigraph", "oxigraph: loaded")
-                if fmt == ox.RdfFormat.N_TRIPLES:
+                if fmt == ox.RdfFormat.N_TRIPLES and not index_failed.is_set():  # else the build fails anyway
                     counts_records.append(records.write(db, tmp / "records.sqlite"))
                     step("records", f"coverage records: {counts_records[0]:,} papers")
             except BaseException as exc:  # re-raised below, in the calling thread
@@ -147,6 +147,7 @@ def build_store(source: Path, out: Path, progress: Callable[[str], None] = lambd
         # coverage records on it in a second thread (pyoxigraph releases the GIL), so the build takes
         # about the longer of the two, not their sum. Turtle: after the load, from a dump.
         counts_records: list[int] = []
+        index_failed = threading.Event()
         loader = threading.Thread(target=load_then_records, args=(store,))
         loader.start()
         nt = source
@@ -162,6 +163,7 @@ def build_store(source: Path, out: Path, progress: Callable[[str], None] = lambd
                 step("index", "side index: done")
             except NTriplesError as exc:
                 index_error = exc
+                index_failed.set()
         loader.join()
         if failed:
             if isinstance(failed[0], SyntaxError):
