@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from kb.classify.data import LEVELS, Concept, Corpus, Example
+from kb.classify.data import LEVELS, Concept, Corpus, Example, family_of
 from kb.classify.features import FeatureSpec, Featurizer, Lexicon
 
 FACTORS = ("parent", "kind", "role")
@@ -306,7 +306,7 @@ class Model:
         p_area = softmax(log_area)
         # family: the areas' mass per family, so the two levels never disagree
         fams = self.heads["family"].classes
-        fam_of = [_family_of(self.concepts, a) for a in areas]
+        fam_of = [family_of(self.concepts, a) for a in areas]
         pf = np.full((p_area.shape[0], len(fams)), EPS)
         fpos = {c: j for j, c in enumerate(fams)}
         for j, fam in enumerate(fam_of):
@@ -363,14 +363,6 @@ class Model:
             m.heads[h] = Head(list(d["classes"]), arrays[f"W_{h}"], arrays[f"b_{h}"], float(d["T"]))
         m.level_T = {k: float(v) for k, v in meta["level_T"].items()}
         return m
-
-
-def _family_of(concepts: dict[str, Concept], cid: str) -> str:
-    seen = set()
-    while cid in concepts and concepts[cid].parent and cid not in seen:
-        seen.add(cid)
-        cid = concepts[cid].parent
-    return cid
 
 
 class _Dense:
