@@ -21,8 +21,10 @@ from kb.classify.features import Lexicon
 from kb.classify.model import (
     BASELINE,
     CALIBRATED,
+    DEFINITIONS,
     FINAL,
     LEXICON,
+    STANCE,
     STRUCTURED,
     WITH_LIST,
     Model,
@@ -45,6 +47,8 @@ ABLATION: dict[str, ModelSpec] = {
     "+lexicon": LEXICON,
     "+structure": STRUCTURED,
     "+calibration": CALIBRATED,
+    "+definitions": DEFINITIONS,
+    "+stance cues": STANCE,
     "final": FINAL,
     # the final model with the list's placements weighted in: measured beside it, not kept
     "final +list placements (x0.5)": WITH_LIST,
