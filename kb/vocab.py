@@ -105,6 +105,7 @@ class KB(DefinedNamespace):
     outsideSurvey: URIRef
     areaOpen: URIRef
     unplaced: URIRef
+    tentative: URIRef
     sourceCommit: URIRef
 
     # implementations
@@ -245,8 +246,13 @@ TERM_DOCS: dict[str, tuple[str, str]] = {
     ),
     "unplaced": (
         "unplaced",
-        "Why a paper whose area the list leaves open has no area: the survey has none consistent with its labels, "
-        "or the classifier's best consistent area scored below the import's threshold.",
+        "Why a paper has no area: the survey has none consistent with its list labels, or (a paper from a "
+        "BibTeX file, which gives no labels) the classifier's best area scored below the import's threshold.",
+    ),
+    "tentative": (
+        "tentative",
+        "True on a predicted placement whose score is below the import's threshold: the best of the areas the "
+        "paper's list labels allow, but more often wrong than right; the paper's flag asks a curator to confirm it.",
     ),
     "sourceCommit": ("source commit", "The commit of the source repository the facts were read from."),
     "ModelFamily": (

@@ -7,7 +7,8 @@ The survey is imported first (scripts/import_survey.py, in memory), then the lis
 through the reviewed mapping scripts/lm_ssp_mapping.yaml, so a run is idempotent and byte-identical
 on a second run; papers imported before keep their IDs. The survey's facts are never overwritten.
 Papers whose area the labels leave open are placed by the classifier among the areas consistent with
-the labels (how-predicted), or marked unplaced with the reason; each --bib file is layered last.
+the labels (how-predicted); below --min-score the placement is marked tentative and the paper flagged for
+review. Each --bib file is layered last (its papers have no labels: below --min-score they stay unplaced).
 """
 
 from __future__ import annotations
@@ -60,7 +61,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="leave the papers whose area the list leaves open unplaced (default: the classifier "
                          "places them among the areas consistent with their labels, how-predicted)")
     ap.add_argument("--min-score", type=float, default=MIN_SCORE,
-                    help="the least classifier score a predicted placement needs (default: %(default)s)")
+                    help="below this classifier score a predicted placement is tentative (a list paper) or not "
+                         "made (a --bib paper) (default: %(default)s)")
     ap.add_argument("--bib", type=Path, action="append", default=[], metavar="FILE",
                     help="also a BibTeX file of papers: new ones are placed by the classifier (how-predicted); "
                          "repeatable")
@@ -118,7 +120,8 @@ def consistent(patterns, area_ids: list[str]) -> list[str]:
 def predict(g, works, out: Path, min_score: float) -> dict[str, int]:
     """Place each new paper whose area the list's labels leave open (kb:areaOpen) in the classifier's best
     area among those consistent with its labels (the mapping's `candidates`), the score renormalised over
-    them (how-predicted), when it reaches min_score; otherwise mark it kb:unplaced with the reason. The
+    them (how-predicted); below min_score the placement is kb:tentative and the paper flagged for review
+    (its labels put it in scope, so it gets an area; the flag says how unsure that area is). The
     classifier is trained on the files just written, which hold no predictions, so a re-run predicts the
     same (and its cache, keyed by those files, makes the re-run cheap)."""
     from rdflib import Literal
@@ -129,7 +132,7 @@ def predict(g, works, out: Path, min_score: float) -> dict[str, int]:
     from kb.vocab import KB, PAPER
 
     open_works = [w for w in works if not w.merged and (PAPER[w.pid], KB.areaOpen, Literal(True)) in g]
-    counts = {"predicted": 0, "unplaced (no consistent area)": 0, "unplaced (below threshold)": 0}
+    counts = {"predicted": 0, "predicted, tentative (below threshold)": 0, "unplaced (no consistent area)": 0}
     if not open_works:
         return counts
     for triple in classifier_source():
@@ -151,19 +154,21 @@ def predict(g, works, out: Path, min_score: float) -> dict[str, int]:
         best = max(cands, key=lambda a: (scores[a], a))
         score = scores[best] / mass if mass > 0 else 1.0 / len(cands)
         labels = "; ".join(sorted({f"{pl.category} ({pl.key})" for pl in opens}))
-        if score < min_score:
-            g.add((s, KB.unplaced, Literal(
-                f"The classifier's best area consistent with the list's labels ({labels}), {best}, scored "
-                f"{score:.2f} among {len(cands)} ({', '.join(patterns)}), below the import's threshold {min_score}.")))
-            counts["unplaced (below threshold)"] += 1
-            continue
         for t in placement_triples(w.pid, best, "predicted", CLASSIFIER_SOURCE, score):
             g.add(t)
         g.add((placement_iri(w.pid, best), RDFS.comment, Literal(
             f"Chosen among the {len(cands)} areas consistent with the list's labels {labels}: "
             f"{', '.join(patterns)}; the score is renormalised over them (the classifier gave them "
             f"{mass:.2f} of its mass, this area {scores[best]:.2f}).", lang="en")))
-        counts["predicted"] += 1
+        if score < min_score:  # in scope by its labels, so placed; but more likely wrong than right
+            g.add((placement_iri(w.pid, best), KB.tentative, Literal(True)))
+            g.add((s, KB.flag, Literal(
+                f"Placed tentatively in {best}: the classifier's best area consistent with the list's labels "
+                f"scored {score:.2f}, below the import's threshold {min_score}, so it is more likely wrong than "
+                "right; a curator should review it.")))
+            counts["predicted, tentative (below threshold)"] += 1
+        else:
+            counts["predicted"] += 1
     return counts
 
 

@@ -255,10 +255,17 @@ def test_paper_page_says_how_each_placement_was_made(mini, tmp_path):
         "<https://w3id.org/lmsafety/placement/zou2023universal--llm.jailbreak-defenses>"
         " a kb:Placement ; kb:paper paper:zou2023universal ;"
         " kb:concept concept:llm.jailbreak-defenses ; kb:how facet:how-predicted ;"
-        ' kb:score "0.82"^^xsd:decimal .\n',
+        ' kb:score "0.82"^^xsd:decimal .\n'
+        "<https://w3id.org/lmsafety/placement/zou2023universal--llm.prompt-injection-attacks>"
+        " a kb:Placement ; kb:paper paper:zou2023universal ;"
+        " kb:concept concept:llm.prompt-injection-attacks ; kb:how facet:how-predicted ;"
+        ' kb:score "0.31"^^xsd:decimal ; kb:tentative true .\n',
     )
     d = load(data)
     assert d.placements[("zou2023universal", "llm.jailbreak-attacks")] == "survey"
+    assert d.placements[("zou2023universal", "llm.jailbreak-defenses")] == "predicted, score 0.82"
+    assert d.placements[("zou2023universal", "llm.prompt-injection-attacks")] == (
+        "predicted, score 0.31, tentative: to be confirmed")
     page = paper_markdown(d, "zou2023universal")
     assert "placed by survey" in page
     assert "placed by" not in paper_markdown(load(mini), "zou2023universal")

@@ -233,11 +233,14 @@ def stale(v: View) -> Rows:
 
 
 def outside_survey(field: View, survey: View) -> Rows:
-    """Topics the survey does not cover, with the field's papers per year (newest first by size)."""
+    """Topics the survey does not cover, with the field's papers per year (newest first by size); a topic
+    the mapping holds ready for later sources but no paper is in yet is left out."""
     rows = []
     for t in field.topics:
         a = field.nodes[t]
         papers = field.into(t, "subject")
+        if not papers:
+            continue
         years = Counter(field.nodes[p]["year"] for p in papers if field.nodes[p].get("year"))
         ours = [p for p in survey.into(t, "subject")] if t in survey.g else []
         recent = sum(n for y, n in years.items() if y >= RECENT_YEAR)

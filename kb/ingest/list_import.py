@@ -230,7 +230,7 @@ class ListImport:
 
     def place(self, w: Work, counts: dict[str, int], topics_only: bool) -> None:
         for pl in w.placements:
-            if pl.kind == "out" or (topics_only and pl.kind != "topic"):
+            if pl.kind == "out" or (topics_only and (pl.kind != "topic" or pl.from_role)):
                 continue
             for cid in pl.targets:
                 for t in placement_triples(w.pid, cid, "list", self.source):

@@ -35,6 +35,9 @@ class Placement:
     # for "open": the areas consistent with the labels (ids or globs such as `agent.*`) a classifier may
     # choose among; none when the survey has no area for them (the paper stays unplaced, `note` says why)
     candidates: tuple[str, ...] = ()
+    # for "topic": True when the topic stands for a role the survey has no area for (e.g. VLM adversarial
+    # defenses); such a topic places only the list's own papers, never one the survey placed already
+    from_role: bool = False
 
 
 def badge_keys(models: Iterable[str], tags: Iterable[str], category_entry: dict[str, Any]) -> list[str]:
@@ -61,15 +64,20 @@ class Mapping:
             raise DataError(f"{path}: expected `topics:` and `categories:` mappings; see its header comment")
         self.topics: dict[str, dict[str, str]] = data.get("topics") or {}
         self.categories: dict[str, dict[str, Any]] = data["categories"]
-        self.defense_words = re.compile(r"\b(" + "|".join(data.get("defense_words") or ["defense"]) + ")", re.I)
+        # a word counts at its start, not after a hyphen ("API-Protected LLMs" names a victim, not a defense)
+        self.defense_words = re.compile(r"(?<![-\w])(" + "|".join(data.get("defense_words") or ["defense"]) + ")", re.I)
+        self.attack_words = re.compile(r"(?<![-\w])(" + "|".join(data.get("attack_words") or ["(?!)"]) + ")", re.I)
         for cat, entry in self.categories.items():
             for key, rule in entry.items():
                 if key == "reason":
                     continue
                 if not isinstance(rule, dict) or not set(rule) & set(KINDS) or len(set(rule) & set(KINDS)) > 1:
                     raise DataError(f"{path}: {cat} / {key}: give one of attack+defense, areas, topic, open, out")
-                if "topic" in rule and rule["topic"] not in self.topics:
-                    raise DataError(f"{path}: {cat} / {key}: topic '{rule['topic']}' is not under topics:")
+                slugs = [rule["topic"]] if "topic" in rule else []
+                slugs += [v["topic"] for v in (rule.get("attack"), rule.get("defense")) if isinstance(v, dict)]
+                for slug in slugs:
+                    if slug not in self.topics:
+                        raise DataError(f"{path}: {cat} / {key}: topic '{slug}' is not under topics:")
 
     def areas(self) -> set[str]:
         """Every survey concept id the mapping names."""
@@ -77,18 +85,28 @@ class Mapping:
         for entry in self.categories.values():
             for key, rule in entry.items():
                 if key != "reason":
-                    out.update(a for a in (rule.get("attack"), rule.get("defense"), *rule.get("areas", [])) if a)
+                    out.update(a for a in (rule.get("attack"), rule.get("defense"), *rule.get("areas", []))
+                               if isinstance(a, str))
         return out
 
     def keys_of(self, category: str, models: Iterable[str], tags: Iterable[str]) -> list[str]:
         return badge_keys(models, tags, self.categories.get(category, {}))
 
     def role(self, title: str, tags: Iterable[str]) -> tuple[str, str]:
-        """'defense' with the Defense badge or a defense word in the title, else 'attack'; and why."""
+        """'defense' with the Defense badge, or with a defense word in the title that no attack word comes
+        before in the same part of the title ("Evasion Attacks Against Diffusion-Based Purification" attacks a
+        defense); else 'attack'."""
         if "Defense" in tags:
             return "defense", "the list's Defense badge"
         m = self.defense_words.search(title)
         if m:
+            # a title's lead-in is a name or a pun ("You Can't Steal Nothing: Mitigating ..."): the part
+            # after its colon says what the paper does
+            colon = title.rfind(": ", 0, m.start())
+            a = self.attack_words.search(title, colon + 2 if colon >= 0 else 0, m.start())
+            if a:
+                return "attack", (f"the title word '{a.group(0)}' (attack_words of the mapping) before "
+                                  f"'{m.group(0)}'")
             return "defense", f"the title word '{m.group(0)}' (defense_words of the mapping)"
         return "attack", "no Defense badge and no defense word in the title"
 
@@ -105,7 +123,11 @@ class Mapping:
             if "attack" in rule:
                 role, why = self.role(title, tags)
                 area = rule.get(role)
-                if area:
+                if isinstance(area, dict):  # {topic: slug}: the survey has no area for this role
+                    out.append(Placement(category, key, "topic", (f"topic.{area['topic']}",),
+                                         f"{role} by {why}; the survey has no {key} {role} area for {category}",
+                                         from_role=True))
+                elif area:
                     out.append(Placement(category, key, "area", (area,), f"{role} by {why}"))
                 else:
                     out.append(Placement(category, key, "open", (FAMILY_OF_KEY.get(key, ""),),

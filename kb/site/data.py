@@ -285,6 +285,8 @@ def load(data_dir: Path | None = None) -> SiteData:
         how = _facet(r["how"]) or ""
         if r["score"] is not None and how == "predicted":
             how = f"predicted, score {float(r['score']):.2f}"
+            if r["tentative"] is True:
+                how += ", tentative: to be confirmed"
         d.placements[(r["p"], r["c"])] = how
     d.sources = {r["s"]: r for r in run_file(store, "sources")}
     d.bibtex = _bib_entries(bib_path(data_dir))
