@@ -167,13 +167,34 @@ def _store_child(spec: dict) -> None:
         from kb.store import records
 
         t0 = time.perf_counter()
-        papers, areas = records.load(out)  # what `kb coverage --store` reads: the records table
+        # what `kb coverage --store` opens: lookups into the records, never all of them read
+        index, ranking, areas = records.open_coverage(out)
         t1 = time.perf_counter()
         entries, malformed = read_references(Path(spec["bib"]))
-        report = build_report(entries, malformed, papers, areas)
+        report = build_report(entries, malformed, None, areas, index=index, ranking=ranking)
         t2 = time.perf_counter()
+        # the whole process as a user runs it (start, classifier and JSON included): wall and CPU
+        walls, cpus, kb_cmd = [], [], str(Path(sys.executable).parent / "kb")
+        for _ in range(spec["repeat"]):
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
+            w0 = time.perf_counter()
+            subprocess.run(
+                [kb_cmd, "coverage", spec["bib"], "--store", str(out), "--format", "json"],
+                check=True,
+                capture_output=True,
+            )
+            walls.append(time.perf_counter() - w0)
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpus.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
         emit(
-            event="coverage", records=t1 - t0, match=t2 - t1, entries=len(entries), matched=report["summary"]["matched"]
+            event="coverage",
+            records=t1 - t0,
+            match=t2 - t1,
+            process=statistics.median(walls),
+            process_cpu=statistics.median(cpus),
+            load=os.getloadavg()[0],
+            entries=len(entries),
+            matched=report["summary"]["matched"],
         )
     if spec.get("cli"):  # the whole `kb query` process, as a user runs it (one run each)
         kb = Path(sys.executable).parent / "kb"
@@ -576,8 +597,12 @@ def render_store(saved: dict) -> list[str]:
             and "{} (`{}`)".format(_fmt(max(r["cli"].values())), max(r["cli"], key=r["cli"].get))
         ),
     )
-    row("coverage: paper records from the store", lambda r: _fmt(_step(r, "coverage", "records")))
-    row("coverage: match 2,000 entries", lambda r: _fmt(_step(r, "coverage", "match")))
+    row("coverage: open the store's records (looked up, not read)", lambda r: _fmt(_step(r, "coverage", "records")))
+    row("coverage: match 2,000 entries and report, in one process", lambda r: _fmt(_step(r, "coverage", "match")))
+    row(
+        "coverage: `kb coverage --store` process, wall (CPU)",
+        lambda r: f"{_fmt(r['coverage']['process'])} ({_fmt(r['coverage']['process_cpu'])})",
+    )
     out += [""] + _store_targets(runs) + [END]
     return out
 
@@ -626,12 +651,12 @@ def _store_targets(runs: dict) -> list[str]:
                 f"{_fmt(load.get('peak_mb'), 'n')} MB" if load else "–",
                 load["peak_mb"] <= 2048 if load else None,
             )
-        if n == 100_000 and "records" in r.get("coverage", {}):
+        if n == 100_000 and "process" in r.get("coverage", {}):
             c = r["coverage"]
             add(
                 "100,000: coverage of 2,000 entries <= 2 s",
-                f"{_fmt(c['records'] + c['match'])} (records {_fmt(c['records'])})",
-                c["records"] + c["match"] <= 2,
+                f"{_fmt(c['process'])} wall, {_fmt(c['process_cpu'])} CPU, `kb coverage --store` process",
+                c["process"] <= 2,
             )
     return out + [""] if len(out) > 2 else []
 

@@ -83,6 +83,22 @@ def surname(name: str) -> str:
     return words[-1] if words else ""
 
 
+def title_key(title: str) -> str:
+    """A title as the index keys it: its folded words, one space apart."""
+    return " ".join(fold_tokens(title))
+
+
+def title_postings(norms: list[str]) -> dict[str, list[int]]:
+    """Word -> positions of the normalised titles (title_key) holding it, once per occurrence; no stop words."""
+    postings: dict[str, list[int]] = defaultdict(list)
+    for i, norm in enumerate(norms):
+        for tok in norm.split():
+            postings[tok].append(i)
+    for tok in _STOP:
+        postings.pop(tok, None)
+    return dict(postings)
+
+
 @dataclass
 class _Rec:
     paper: Paper
@@ -92,7 +108,12 @@ class _Rec:
 
 
 class Index:
-    """An in-memory index of paper records for matching references."""
+    """An in-memory index of paper records for matching references.
+
+    Matching reads the records only through the lookups below (`paper`, `_norm`, `_lookup`,
+    `_counts`, `_set`, `_by_first`); kb.store.records.StoreIndex answers the same lookups from a
+    prebuilt store's tables, so the two give the same matches by the same code.
+    """
 
     def __init__(self, papers: list[Paper]) -> None:
         # a 100,000-paper index allocates millions of small objects; the cyclic GC would rescan
@@ -112,58 +133,96 @@ class Index:
         self.by_arxiv: dict[str, list[int]] = defaultdict(list)
         self.norms: list[str] = []
         by_title: dict[str, list[int]] = defaultdict(list)
-        postings: dict[str, list[int]] = defaultdict(list)
         for i, p in enumerate(papers):
             if p.doi:
                 self.by_doi[p.doi.lower()].append(i)
             if p.arxiv:
                 self.by_arxiv[p.arxiv].append(i)
-            tokens = fold_tokens(p.title)
-            norm = " ".join(tokens)
+            norm = title_key(p.title)
             self.norms.append(norm)
             by_title[norm].append(i)
-            for tok in tokens:
-                postings[tok].append(i)
-        for tok in _STOP:
-            postings.pop(tok, None)
         self.by_title = dict(by_title)
         self.by_doi, self.by_arxiv = dict(self.by_doi), dict(self.by_arxiv)
         # posting lists become sets only when a query needs them (few tokens are ever rare enough)
-        self.postings = dict(postings)
+        self.postings = title_postings(self.norms)
         self._sets: dict[str, set[int]] = {}
         # main titles and surnames are needed only for candidates: computed on first use
         self._recs: dict[int, _Rec] = {}
         self._first: dict[str, list[int]] | None = None
 
+    # -- the lookups matching makes (overridden by kb.store.records.StoreIndex) --
+
+    def paper(self, i: int) -> Paper:
+        """The record at position `i` (records are numbered in id order)."""
+        return self.papers[i]
+
+    def _prefetch(self, ids: list[int]) -> None:
+        """Records about to be read (an on-disk index fetches them in one query)."""
+
+    def _norm(self, i: int) -> str:
+        return self.norms[i]
+
+    def _norms(self, ids: list[int]) -> list[str]:
+        return [self.norms[i] for i in ids]
+
+    def _lookup(self, key: str, value: str) -> list[int]:
+        """Records whose DOI (lower case), arXiv id or normalised title (`key`) is `value`."""
+        table = {"doi": self.by_doi, "arxiv": self.by_arxiv, "title": self.by_title}[key]
+        return table.get(value) or []
+
+    def _counts(self, tokens: set[str]) -> dict[str, int]:
+        """How many records have each of these indexed (non-stop) title tokens; absent ones left out."""
+        return {t: len(self.postings[t]) for t in tokens if t in self.postings}
+
+    def _set(self, tok: str) -> set[int]:
+        found = self._sets.get(tok)
+        if found is None:
+            found = self._sets[tok] = set(self.postings[tok])
+        return found
+
+    def _by_first(self, name: str) -> list[int]:
+        """Records whose first author has this surname, in order (the index is built on first use)."""
+        if self._first is None:
+            self._first = defaultdict(list)
+            for i, p in enumerate(self.papers):
+                if p.authors:
+                    self._first[surname(p.authors[0])].append(i)
+        return self._first.get(name, [])
+
+    # -- matching --
+
     def _rec(self, i: int) -> _Rec:
         rec = self._recs.get(i)
         if rec is None:
-            p = self.papers[i]
+            p = self.paper(i)
             rec = _Rec(
-                p, self.norms[i], main_title(p.title), frozenset(surname(a) for a in p.authors)
+                p, self._norm(i), main_title(p.title), frozenset(surname(a) for a in p.authors)
             )
             self._recs[i] = rec
         return rec
 
     def match(self, entry: BibEntry) -> Match | None:
         """The paper an entry refers to, with the method and score, or None."""
-        if entry.doi and entry.doi in self.by_doi:
-            return Match(self._closest(self.by_doi[entry.doi], entry.title), "doi", 1.0)
-        if entry.arxiv and entry.arxiv in self.by_arxiv:
-            return Match(self._closest(self.by_arxiv[entry.arxiv], entry.title), "arxiv", 1.0)
+        found = self._lookup("doi", entry.doi) if entry.doi else []
+        if found:
+            return Match(self._closest(found, entry.title), "doi", 1.0)
+        found = self._lookup("arxiv", entry.arxiv) if entry.arxiv else []
+        if found:
+            return Match(self._closest(found, entry.title), "arxiv", 1.0)
         if not entry.title:
             return None
         norm = fold(entry.title)
         first = surname(entry.authors[0]) if entry.authors else ""
-        exact = self.by_title.get(norm)
+        exact = self._lookup("title", norm)
         if exact:
+            self._prefetch(exact)
             recs = [self._rec(i) for i in exact]
             best = max(
                 recs, key=lambda r: (self._author_ok(r, first), self._year_ok(r, entry.year))
             )
             return self._flagged(Match(best.paper, "title", 1.0), entry)
-        found = self._fuzzy(entry, norm, first)
-        return self._flagged(found, entry) if found else None
+        fuzzy = self._fuzzy(entry, norm, first)
+        return self._flagged(fuzzy, entry) if fuzzy else None
 
     def _flagged(self, m: Match, entry: BibEntry) -> Match:
         """The match, flagged when both sides name authors and they share nobody."""
@@ -185,9 +244,10 @@ class Index:
     def _closest(self, ids: list[int], title: str) -> Paper:
         """Of records sharing an identifier, the one whose title is nearest the reference's."""
         if len(ids) == 1 or not title:
-            return self.papers[ids[0]]
+            return self.paper(ids[0])
         norm = fold(title)
-        return self.papers[max(ids, key=lambda i: fuzz.ratio(norm, self.norms[i]))]
+        norms = dict(zip(ids, self._norms(ids), strict=True))
+        return self.paper(max(ids, key=lambda i: fuzz.ratio(norm, norms[i])))
 
     @staticmethod
     def _author_ok(rec: _Rec, first: str) -> bool:
@@ -200,10 +260,10 @@ class Index:
 
     def _candidates(self, text: str) -> set[int]:
         """Records sharing two of the text's three rarest indexed tokens (one may be a typo)."""
-        toks = sorted(
-            (t for t in set(text.split()) if t in self.postings),
-            key=lambda t: len(self.postings[t]),
-        )
+        words = set(text.split())
+        counts = self._counts(words)
+        # ties broken by the token itself, so the choice does not follow the set's (hash-seeded) order
+        toks = sorted((t for t in words if t in counts), key=lambda t: (counts[t], t))
         lists = [self._set(t) for t in toks[:RARE_TOKENS]]
         if len(lists) == 1:
             return set(lists[0]) if len(lists[0]) <= SINGLE_TOKEN_CAP else set()
@@ -211,12 +271,6 @@ class Index:
         for a in range(len(lists)):
             for b in range(a + 1, len(lists)):
                 found |= lists[a] & lists[b]
-        return found
-
-    def _set(self, tok: str) -> set[int]:
-        found = self._sets.get(tok)
-        if found is None:
-            found = self._sets[tok] = set(self.postings[tok])
         return found
 
     def _fuzzy(self, entry: BibEntry, norm: str, first: str) -> Match | None:
@@ -227,10 +281,11 @@ class Index:
         if not cands:
             return None
         ids = sorted(cands)
+        norms = self._norms(ids)
         best: Match | None = None
         # whole title against whole title, confirmed by the first author or the year
         if len(norm) >= MAIN_MIN_CHARS:
-            choices = [self.norms[i] for i in ids]
+            choices = norms
             for _, score, j in process.extract(
                 norm, choices, scorer=fuzz.ratio, score_cutoff=FULL_RATIO, limit=5
             ):
@@ -252,7 +307,7 @@ class Index:
                 ids[j]
                 for _, _, j in process.extract(
                     main,
-                    [self.norms[i] for i in ids],
+                    norms,
                     scorer=fuzz.ratio,
                     score_cutoff=MAIN_RATIO,
                     limit=None,
@@ -264,14 +319,15 @@ class Index:
                 ids[j]
                 for _, _, j in process.extract(
                     norm,
-                    [self.norms[i][:n] for i in ids],
+                    [t[:n] for t in norms],
                     scorer=fuzz.ratio,
                     score_cutoff=85,
                     limit=None,
                 )
             )
         else:  # a short title ("SATA") can only be the other's main title, word for word
-            hits.update(i for i in ids if self.norms[i].startswith(norm + " "))
+            hits.update(i for i, t in zip(ids, norms, strict=True) if t.startswith(norm + " "))
+        self._prefetch(sorted(hits))
         for i in sorted(hits):
             rec = self._rec(i)
             if first not in rec.surnames:
@@ -293,15 +349,6 @@ class Index:
     def match_all(self, entries: list[BibEntry]) -> list[Match | None]:
         return [self.match(e) for e in entries]
 
-    def _by_first(self, name: str) -> list[int]:
-        """Records whose first author has this surname (the index is built on first use)."""
-        if self._first is None:
-            self._first = defaultdict(list)
-            for i, p in enumerate(self.papers):
-                if p.authors:
-                    self._first[surname(p.authors[0])].append(i)
-        return self._first.get(name, [])
-
     def possible(self, entry: BibEntry, limit: int = 3) -> list[Possible]:
         """Papers that may be this entry under another title: to confirm, never a match.
 
@@ -317,8 +364,10 @@ class Index:
         norm, main, sub = fold(entry.title), main_title(entry.title), subtitle(entry.title)
         words = _content(norm)
         found: list[tuple[float, int, Possible]] = []
-        for i in self._by_first(first):
-            p = self.papers[i]
+        same_first = self._by_first(first)
+        self._prefetch(same_first)
+        for i in same_first:
+            p = self.paper(i)
             gap = abs(p.year - entry.year) if p.year and entry.year else None
             rec = self._rec(i)
             reason, score = "", 0.0

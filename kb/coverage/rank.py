@@ -86,46 +86,86 @@ def rank_key(p: Paper, newest: int) -> tuple[float, int, str]:
     return (-importance(p, newest), p.year or 9999, p.id)
 
 
+class Ranking:
+    """The graph's papers per area in rank order, in memory (kb.store.records.StoreRanking reads a store's).
+
+    What the report needs of all the papers: the newest year, how many papers each area holds,
+    and an area's first uncited papers in rank order (`ranked`).
+    """
+
+    def __init__(self, papers: list[Paper]) -> None:
+        self.newest = max((p.year for p in papers if p.year), default=0)
+        self._papers = papers
+        self._in_area: dict[str, list[Paper]] | None = None
+        self._keys: dict[str, tuple[float, int, str]] = {}  # a paper may sit in several areas
+
+    def key(self, p: Paper) -> tuple[float, int, str]:
+        """rank_key of `p` against this graph's newest year."""
+        k = self._keys.get(p.id)
+        if k is None:
+            k = self._keys[p.id] = rank_key(p, self.newest)
+        return k
+
+    def _areas(self) -> dict[str, list[Paper]]:
+        if self._in_area is None:
+            self._in_area = {}
+            for p in self._papers:
+                for a in p.areas:
+                    self._in_area.setdefault(a, []).append(p)
+        return self._in_area
+
+    def totals(self) -> dict[str, int]:
+        """Area id -> papers in it."""
+        return {a: len(ps) for a, ps in self._areas().items()}
+
+    def ranked(self, area: str, lack: str | None, k: int, exclude: set[str]) -> list[Paper]:
+        """The area's first `k` papers in rank order whose ids are not in `exclude`, of group `lack`."""
+        keep = in_group(lack)
+        members = [p for p in self._areas().get(area, ()) if p.id not in exclude and keep(p)]
+        return heapq.nsmallest(k, members, key=self.key)
+
+
+def in_group(lack: str | None) -> Callable[[Paper], bool]:
+    """Whether a paper can fill a lack: 'older' (before RECENT), 'benchmark' (introduces a dataset)."""
+    if lack == "older":
+        return lambda p: bool(p.year) and p.year < RECENT  # type: ignore[operator]
+    if lack == "benchmark":
+        return lambda p: bool(p.signals.datasets)
+    return lambda p: True
+
+
 def uncited(
-    area: Area,
-    papers: list[Paper],
-    cited: dict[str, Paper],
-    maybe: set[str],
-    key: Callable[[Paper], tuple[float, int, str]],
-    newest: int,
-    top: int,
+    area: Area, mine: list[Paper], exclude: set[str], ranking: Ranking, top: int
 ) -> tuple[list[dict], list[dict]]:
-    """The area's most important uncited papers, grouped by what the bibliography lacks there."""
-    mine = [p for p in papers if p.id in cited]
-    gaps = [p for p in papers if p.id not in cited and p.id not in maybe]
-    candidates: list[tuple[str, list[Paper], str]] = []
+    """The area's most important uncited papers, grouped by what the bibliography lacks there.
+
+    `mine` are the cited papers in the area; `exclude` the ids never to suggest (cited, or
+    suggested as possible matches).
+    """
+    candidates: list[tuple[str, str]] = []
     if len(mine) >= HEAVY and all((p.year or RECENT) >= RECENT for p in mine):
-        old = [p for p in gaps if p.year and p.year < RECENT]
-        candidates.append(
-            ("older", old, f"cites {len(mine)} papers on {area.name}, none before {RECENT}")
-        )
+        candidates.append(("older", f"cites {len(mine)} papers on {area.name}, none before {RECENT}"))
     if not any(p.signals.datasets for p in mine):
-        bench = [p for p in gaps if p.signals.datasets]
-        message = f"cites no paper introducing a dataset or benchmark of {area.name}"
-        candidates.append(("benchmark", bench, message))
-    lacks, groups = [], {}
-    for lack, members, message in candidates:
+        candidates.append(("benchmark", f"cites no paper introducing a dataset or benchmark of {area.name}"))
+    share = max(1, top // 3)
+    lacks: list[dict] = []
+    chosen: dict[str, str] = {}
+    found: dict[str, Paper] = {}
+    for lack, message in candidates:
+        members = ranking.ranked(area.id, lack, share, exclude)
         if members:  # a lack only counts when the graph has papers to fill it
             lacks.append({"area": area.id, "lack": lack, "message": message})
-            groups[lack] = members
-    chosen: dict[str, str] = {}
-    share = max(1, top // 3) if groups else 0
-    for lack, members in groups.items():
-        for p in heapq.nsmallest(share, members, key=key):
-            chosen.setdefault(p.id, lack)
-    for p in heapq.nsmallest(top + len(chosen), gaps, key=key):
+            for p in members:
+                chosen.setdefault(p.id, lack)
+                found[p.id] = p
+    for p in ranking.ranked(area.id, None, top + len(chosen), exclude):
         if len(chosen) >= top:
             break
         chosen.setdefault(p.id, "important")
+        found[p.id] = p
     order = {g: i for i, g in enumerate(LACKS)}
-    rows = sorted(
-        (p for p in gaps if p.id in chosen), key=lambda p: (order[chosen[p.id]], key(p))
-    )[:top]
+    rows = sorted(found.values(), key=lambda p: (order[chosen[p.id]], ranking.key(p)))[:top]
+    newest = ranking.newest
     return [
         {
             "area": area.id,

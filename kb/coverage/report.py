@@ -10,7 +10,7 @@ import click
 from kb.coverage.bibin import BibEntry, Malformed, read_aux, read_references, restrict
 from kb.coverage.match import Index, Match, Paper, Possible
 from kb.coverage.predict import placed, predict
-from kb.coverage.rank import RANKED_BY, rank_key, uncited
+from kb.coverage.rank import RANKED_BY, Ranking, uncited
 from kb.coverage.source import Area, load
 
 METHODS = ("doi", "arxiv", "title", "fuzzy")
@@ -42,19 +42,24 @@ def _share(n: int, total: int) -> float:
 def build_report(
     entries: list[BibEntry],
     malformed: list[Malformed],
-    papers: list[Paper],
+    papers: list[Paper] | None,
     areas: dict[str, Area],
     top: int = 10,
     index: Index | None = None,
     predicted: dict[str, list[dict]] | None = None,
     matches: list[Match | None] | None = None,
+    ranking: Ranking | None = None,
 ) -> dict:
     """The report for already-read entries against paper records and areas.
 
     `predicted` maps unmatched entry keys to the classifier's areas (kb.coverage.predict); None
     when no classifier is installed. `matches` are the entries' matches when already computed.
+    `index` and `ranking` stand for `papers` when given (a store's: kb.store.records.open_coverage).
     """
-    index = index or Index(papers)
+    if index is None or ranking is None:
+        assert papers is not None, "build_report needs the papers, or both an index and a ranking"
+        index = index or Index(papers)
+        ranking = ranking or Ranking(papers)
     notes = [m for m in malformed if not m.skipped]
     malformed = [m for m in malformed if m.skipped]
     matches = index.match_all(entries) if matches is None else matches
@@ -66,13 +71,11 @@ def build_report(
         if m:
             keys_of[m.paper.id].append(e.key)
     maybe = {p.paper.id for ps in possibles for p in ps} - set(cited)
-    newest = max((p.year for p in papers if p.year), default=0)
-
-    in_area: dict[str, list[Paper]] = defaultdict(list)
-    for p in papers:
+    totals = ranking.totals()
+    cited_papers: dict[str, list[Paper]] = defaultdict(list)
+    for p in cited.values():
         for a in p.areas:
-            in_area[a].append(p)
-    cited_papers = {a: [p for p in ps if p.id in cited] for a, ps in in_area.items()}
+            cited_papers[a].append(p)
     cited_in = {a: len(ps) for a, ps in cited_papers.items()}
     placed_in: dict[str, list[str]] = defaultdict(list)  # area -> unmatched keys placed there
     for e, m in zip(entries, matches, strict=True):
@@ -82,7 +85,7 @@ def build_report(
 
     coverage = []
     for area in _area_order(areas):
-        total = len(in_area.get(area.id, ()))
+        total = totals.get(area.id, 0)
         if total:
             row = {
                 "model_family": area.family,
@@ -104,16 +107,9 @@ def build_report(
 
     touched = [a for a in _area_order(areas) if cited_in.get(a.id)]
     missing, lacks = [], []
-    ranks: dict[str, tuple[float, int, str]] = {}  # a paper may sit in several areas
-
-    def key(p: Paper) -> tuple[float, int, str]:
-        k = ranks.get(p.id)
-        if k is None:
-            k = ranks[p.id] = rank_key(p, newest)
-        return k
-
+    exclude = set(cited) | maybe
     for area in touched:
-        rows, gaps = uncited(area, in_area[area.id], cited, maybe, key, newest, top)
+        rows, gaps = uncited(area, cited_papers[area.id], exclude, ranking, top)
         missing += rows
         lacks += gaps
 
@@ -273,18 +269,23 @@ def coverage_report(
 ) -> dict:
     """The coverage report of a reference list against the knowledge graph, as the JSON shape.
 
-    With `store` (a `kb store build` directory) the paper records come from its side index.
+    With `store` (a `kb store build` directory) the records are looked up in its side index as
+    matching and ranking need them, never all read (kb.store.records).
     """
     entries, malformed = read_input(Path(bib_path), Path(aux_path) if aux_path else None)
+    papers: list[Paper] | None = None
+    index: Index
+    ranking: Ranking
     if store is not None:
         from kb.store import records
 
-        papers, areas = records.load(Path(store))
+        index, ranking, areas = records.open_coverage(Path(store))
     else:
         papers, areas = load(data_dir)
-    index = Index(papers)
+        index, ranking = Index(papers), Ranking(papers)
     matches = index.match_all(entries)
     predicted = predict([e for e, m in zip(entries, matches, strict=True) if m is None], data_dir)
     return build_report(
-        entries, malformed, papers, areas, top=top, index=index, predicted=predicted, matches=matches
+        entries, malformed, papers, areas, top=top, index=index, predicted=predicted,
+        matches=matches, ranking=ranking,
     )

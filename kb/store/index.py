@@ -19,7 +19,7 @@ from kb.vocab import NAMESPACES
 
 NS = {p: str(ns) for p, ns in NAMESPACES.items()}
 SQL_DIR = Path(__file__).resolve().parent / "sql"
-FORMAT = 2  # bump when the tables change, so an older index is rebuilt rather than misread
+FORMAT = 3  # bump when the tables change, so an older index is rebuilt rather than misread
 
 # predicate -> (table, how its objects are stored)
 #   iri: object id; text: value (+ lower-cased copy, for the text index); year: value and its
