@@ -12,9 +12,10 @@ from click.testing import CliRunner
 
 from kb.classify import cache as cache_mod
 from kb.classify import classify
-from kb.classify.data import load_corpus
+from kb.classify.data import Concept, family_of, load_corpus
 from kb.classify.evaluate import evaluate
-from kb.classify.model import corpus_examples
+from kb.classify.features import BASE_FACETS, FeatureSpec, Featurizer, Lexicon, fold
+from kb.classify.model import FINAL, corpus_examples
 from kb.cli import main
 from kb.graph import default_data_dir
 
@@ -85,6 +86,41 @@ def test_defense_and_attack_wording_changes_the_area():
     )
     assert attack["areas"][0]["id"] == "llm.jailbreak-attacks"
     assert defense["areas"][0]["id"] == "llm.jailbreak-defenses"
+
+
+def test_family_is_the_top_family_for_sub_models_and_empty_for_topics():
+    area = "vfm.vit.adversarial-attacks"
+    nodes = [
+        Concept("vfm", "VFM", "family", ""),
+        Concept("vfm.vit", "ViT", "family", "vfm"),
+        Concept(area, "Adversarial attacks", "area", "vfm.vit"),
+        Concept(f"{area}.x", "X", "category", area),
+        Concept("topic.ethics", "Ethics", "area", ""),
+    ]
+    concepts = {c.id: c for c in nodes}
+    assert family_of(concepts, "vfm.vit.adversarial-attacks.x") == "vfm"
+    assert family_of(concepts, "vfm.vit") == "vfm"
+    assert family_of(concepts, "topic.ethics") == ""
+    assert family_of(concepts, "unknown") == ""
+    corpus = load_corpus()
+    assert corpus.family("vfm.sam.adversarial-attacks") == "vfm"
+    assert corpus.family("llm.jailbreak-defenses") == "llm"
+
+
+def test_stance_cues_say_which_side_a_title_takes_and_only_the_final_model_reads_them():
+    lexicon = Lexicon.load()
+    defense = fold("Gradient Cuff: Detecting Jailbreak Attacks on Large Language Models")
+    attack = fold("Universal and Transferable Adversarial Attacks on Aligned Language Models")
+    assert {"role:attack", "role:defense", "stance:defense-against"} <= set(lexicon.cues(defense))
+    assert "stance:defense-against" not in lexicon.cues(attack)
+    assert "stance:attack-against" in lexicon.cues(attack)
+    assert not any(c.startswith("stance:") for c in lexicon.cues(defense, BASE_FACETS))
+    assert "stance" in FINAL.features.facets
+    # a spec saved before facets existed reads as the first lexicon's facets
+    old = {k: v for k, v in FeatureSpec(lexicon=True).as_dict().items() if k != "facets"}
+    assert FeatureSpec.from_dict(old).facets == BASE_FACETS
+    feat = Featurizer(FINAL.features, lexicon).fit([defense, attack])
+    assert "x:stance:defense-against" in feat.vocab
 
 
 def test_cli_json_shape():

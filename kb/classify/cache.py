@@ -24,7 +24,7 @@ from kb.classify.features import Lexicon, fold, lexicon_digest
 from kb.classify.model import FINAL, Model, ModelSpec, corpus_examples
 
 # bump when the meaning of a saved model changes (features, decoding, file layout)
-MODEL_VERSION = 1
+MODEL_VERSION = 2
 CACHE_ENV = "KB_CLASSIFY_CACHE"  # a folder to keep trained models in; "0" keeps them in memory only
 KEEP = 3
 

@@ -59,6 +59,10 @@ class Corpus:
     examples: list[Example]
     digest: str  # SHA-256 of the Turtle file the corpus was read from
 
+    def family(self, cid: str) -> str:
+        """The top family of a concept (`vfm` for `vfm.vit.adversarial-attacks`); "" outside the families."""
+        return family_of(self.concepts, cid)
+
     def ancestors(self, cid: str) -> dict[str, str]:
         """level -> concept id for the concept and every concept above it."""
         out: dict[str, str] = {}
@@ -70,6 +74,20 @@ class Corpus:
             out[c.level] = cid
             cid = c.parent
         return out
+
+
+def family_of(concepts: dict[str, Concept], cid: str) -> str:
+    """The top family above a concept (a sub-model such as `vfm.vit` is not a top family: its parent `vfm`
+    is); "" for a concept under no family (a topic outside the survey). The one definition every part of
+    the classifier uses (decoding, evaluation, figure)."""
+    seen = set()
+    top = ""
+    while cid in concepts and cid not in seen:
+        seen.add(cid)
+        if concepts[cid].level == "family":
+            top = cid
+        cid = concepts[cid].parent
+    return top
 
 
 def _value(term: object) -> str:

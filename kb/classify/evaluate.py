@@ -21,8 +21,10 @@ from kb.classify.features import Lexicon
 from kb.classify.model import (
     BASELINE,
     CALIBRATED,
+    DEFINITIONS,
     FINAL,
     LEXICON,
+    STANCE,
     STRUCTURED,
     WITH_LIST,
     Model,
@@ -45,6 +47,8 @@ ABLATION: dict[str, ModelSpec] = {
     "+lexicon": LEXICON,
     "+structure": STRUCTURED,
     "+calibration": CALIBRATED,
+    "+definitions": DEFINITIONS,
+    "+stance cues": STANCE,
     "final": FINAL,
     # the final model with the list's placements weighted in: measured beside it, not kept
     "final +list placements (x0.5)": WITH_LIST,
@@ -166,7 +170,7 @@ def confusions(outcome: Outcome, corpus: Corpus, top: int = 12) -> list[dict[str
         t, p = corpus.concepts.get(true), corpus.concepts.get(pred)
         differ = []
         if t and p:
-            if _family(corpus, true) != _family(corpus, pred) or t.parent != p.parent:
+            if corpus.family(true) != corpus.family(pred) or t.parent != p.parent:
                 differ.append("family")
             if t.kind != p.kind:
                 differ.append("kind")
@@ -178,10 +182,6 @@ def confusions(outcome: Outcome, corpus: Corpus, top: int = 12) -> list[dict[str
     return out
 
 
-def _family(corpus: Corpus, cid: str) -> str:
-    return corpus.ancestors(cid).get("family", "")
-
-
 def by_family(outcome: Outcome, corpus: Corpus) -> list[dict[str, Any]]:
     """Area top-1 / top-3 accuracy per true family: where the classifier fails."""
     stats: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
@@ -189,7 +189,7 @@ def by_family(outcome: Outcome, corpus: Corpus) -> list[dict[str, Any]]:
         truth = ex.survey["area"]
         if not truth:
             continue
-        for fam in sorted({_family(corpus, a) for a in truth}):
+        for fam in sorted({corpus.family(a) for a in truth}):
             s = stats[fam]
             s[0] += 1
             s[1] += bool(ranked and ranked[0][0] in truth)
@@ -208,7 +208,7 @@ def error_kinds(outcome: Outcome, corpus: Corpus) -> dict[str, int]:
         if not truth or not ranked or ranked[0][0] in truth:
             continue
         pred = ranked[0][0]
-        fam_ok = any(_family(corpus, a) == _family(corpus, pred) for a in truth)
+        fam_ok = any(corpus.family(a) == corpus.family(pred) for a in truth)
         p = corpus.concepts.get(pred)
         topic_ok = (
             any(
@@ -267,7 +267,7 @@ def evaluate(
     if figure is not None:
         from kb.classify.figure import confusion_matrix, draw_confusion
 
-        family_of = {cid: _family(corpus, cid) for cid in corpus.concepts}
+        family_of = {cid: corpus.family(cid) for cid in corpus.concepts}
         areas, counts = confusion_matrix(final.examples, final.ranked["area"], family_of)
         top1 = results["final"]["levels"]["area"]["top1"]
         title = f"Area confusions of kb classify, {folds}-fold cross-validation on titles (area top-1 {top1:.2f})"

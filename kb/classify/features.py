@@ -21,6 +21,9 @@ HERE = Path(__file__).resolve().parent
 LEXICON_FILE = HERE / "lexicon.yaml"
 # the parts of a long text (an abstract) that are read; titles are far shorter
 MAX_CHARS = 4000
+# the lexicon's first facets; `stance` (attack versus defense framing) and `agent-kind` came later
+# (docs/classify.md)
+BASE_FACETS = ("family", "kind", "role")
 
 
 @dataclass(frozen=True)
@@ -32,6 +35,9 @@ class FeatureSpec:
     min_df: int = 2  # a character n-gram must occur in this many training texts
     lexicon: bool = False  # the lexicon's cue features (family, threat kind, attack/defense words)
     lexicon_weight: float = 1.0
+    # the lexicon's facets (top-level keys of lexicon.yaml) that are read; a later facet is a later idea
+    # of the ablation, so the models before it stay as they were measured
+    facets: tuple[str, ...] = BASE_FACETS
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -44,6 +50,7 @@ class FeatureSpec:
             min_df=int(d["min_df"]),
             lexicon=bool(d["lexicon"]),
             lexicon_weight=float(d["lexicon_weight"]),
+            facets=tuple(d.get("facets", BASE_FACETS)),
         )
 
 
@@ -73,9 +80,13 @@ class Lexicon:
                 groups[f"{facet}:{name}"] = [re.compile(rf"(?<![a-z0-9]){p}(?![a-z0-9])") for p in patterns]
         return cls(groups)
 
-    def cues(self, folded: str) -> list[str]:
-        """The groups whose patterns occur in a folded text."""
-        return [name for name, pats in self.groups.items() if any(p.search(folded) for p in pats)]
+    def cues(self, folded: str, facets: tuple[str, ...] | None = None) -> list[str]:
+        """The groups (of the given facets, or all) whose patterns occur in a folded text."""
+        return [
+            name
+            for name, pats in self.groups.items()
+            if (facets is None or name.split(":", 1)[0] in facets) and any(p.search(folded) for p in pats)
+        ]
 
 
 def lexicon_digest(path: Path = LEXICON_FILE) -> str:
@@ -114,7 +125,7 @@ class Featurizer:
                     cc["c:" + padded[i : i + n]] += 1
         cues: Counter[str] = Counter()
         if self.lexicon is not None:
-            cues.update("x:" + c for c in self.lexicon.cues(folded))
+            cues.update("x:" + c for c in self.lexicon.cues(folded, self.spec.facets))
         return {"word": wc, "char": cc, "cue": cues}
 
     # -- fitting

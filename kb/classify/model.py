@@ -15,13 +15,13 @@ scores a category as P(area) x P(category | area), a subcategory as P(category) 
 from __future__ import annotations
 
 import warnings
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import numpy as np
 
-from kb.classify.data import LEVELS, Concept, Corpus, Example
-from kb.classify.features import FeatureSpec, Featurizer, Lexicon
+from kb.classify.data import LEVELS, Concept, Corpus, Example, family_of
+from kb.classify.features import BASE_FACETS, FeatureSpec, Featurizer, Lexicon
 
 FACTORS = ("parent", "kind", "role")
 HEADS = LEVELS + FACTORS
@@ -60,11 +60,13 @@ BASELINE = ModelSpec()
 LEXICON = ModelSpec(features=FeatureSpec(lexicon=True))
 STRUCTURED = ModelSpec(features=FeatureSpec(lexicon=True), structured=True)
 CALIBRATED = ModelSpec(features=FeatureSpec(lexicon=True), structured=True, calibrate=True)
-FINAL = ModelSpec(features=FeatureSpec(lexicon=True), structured=True, calibrate=True, definitions=True)
+DEFINITIONS = ModelSpec(features=FeatureSpec(lexicon=True), structured=True, calibrate=True, definitions=True)
+# + the lexicon's `stance` cues (attack versus defense framing)
+STANCE = replace(DEFINITIONS, features=FeatureSpec(lexicon=True, facets=(*BASE_FACETS, "stance")))
+# + the lexicon's `agent-kind` cues (which threat kind of the agent family)
+FINAL = replace(DEFINITIONS, features=FeatureSpec(lexicon=True, facets=(*BASE_FACETS, "stance", "agent-kind")))
 # the final model with the list's placements weighted in at half a survey placement: measured, not kept
-WITH_LIST = ModelSpec(
-    features=FeatureSpec(lexicon=True), structured=True, calibrate=True, definitions=True, list_weight=0.5
-)
+WITH_LIST = replace(FINAL, list_weight=0.5)
 
 
 @dataclass
@@ -306,7 +308,7 @@ class Model:
         p_area = softmax(log_area)
         # family: the areas' mass per family, so the two levels never disagree
         fams = self.heads["family"].classes
-        fam_of = [_family_of(self.concepts, a) for a in areas]
+        fam_of = [family_of(self.concepts, a) for a in areas]
         pf = np.full((p_area.shape[0], len(fams)), EPS)
         fpos = {c: j for j, c in enumerate(fams)}
         for j, fam in enumerate(fam_of):
@@ -363,14 +365,6 @@ class Model:
             m.heads[h] = Head(list(d["classes"]), arrays[f"W_{h}"], arrays[f"b_{h}"], float(d["T"]))
         m.level_T = {k: float(v) for k, v in meta["level_T"].items()}
         return m
-
-
-def _family_of(concepts: dict[str, Concept], cid: str) -> str:
-    seen = set()
-    while cid in concepts and concepts[cid].parent and cid not in seen:
-        seen.add(cid)
-        cid = concepts[cid].parent
-    return cid
 
 
 class _Dense:
