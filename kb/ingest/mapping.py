@@ -50,6 +50,12 @@ def badge_keys(models: Iterable[str], tags: Iterable[str], category_entry: dict[
     return keys or ["none"]
 
 
+def _word_starts(words: list[str]) -> re.Pattern[str]:
+    """Any of the mapping's words (regular expressions) at the start of a title word; not after a
+    hyphen ("API-Protected LLMs" names a victim, not a defense)."""
+    return re.compile(r"(?<![-\w])(" + "|".join(words) + ")", re.I)
+
+
 class Mapping:
     """scripts/lm_ssp_mapping.yaml, validated."""
 
@@ -64,9 +70,8 @@ class Mapping:
             raise DataError(f"{path}: expected `topics:` and `categories:` mappings; see its header comment")
         self.topics: dict[str, dict[str, str]] = data.get("topics") or {}
         self.categories: dict[str, dict[str, Any]] = data["categories"]
-        # a word counts at its start, not after a hyphen ("API-Protected LLMs" names a victim, not a defense)
-        self.defense_words = re.compile(r"(?<![-\w])(" + "|".join(data.get("defense_words") or ["defense"]) + ")", re.I)
-        self.attack_words = re.compile(r"(?<![-\w])(" + "|".join(data.get("attack_words") or ["(?!)"]) + ")", re.I)
+        self.defense_words = _word_starts(data.get("defense_words") or ["defense"])
+        self.attack_words = _word_starts(data.get("attack_words") or ["(?!)"])
         for cat, entry in self.categories.items():
             for key, rule in entry.items():
                 if key == "reason":
