@@ -23,7 +23,7 @@ MAIN_MIN_CHARS = 8
 RARE_TOKENS = 3
 # a one-word title ("SATA") pulls candidates from its token only when that token is this rare
 SINGLE_TOKEN_CAP = 200
-_STOP = frozenset(
+STOP_WORDS = frozenset(
     "a an the of for and or in on to with by from via is are be as at its it we our do does can "
     "towards toward into against using under through than not".split()
 )
@@ -70,7 +70,7 @@ def subtitle(title: str) -> str:
 
 def _content(norm: str) -> set[str]:
     """A normalised title's content words, plurals folded ('injections' -> 'injection')."""
-    return {t.removesuffix("s") for t in norm.split() if len(t) >= 4 and t not in _STOP}
+    return {t.removesuffix("s") for t in norm.split() if len(t) >= 4 and t not in STOP_WORDS}
 
 
 def _etal(names: list[str] | tuple[str, ...]) -> str:
@@ -94,7 +94,7 @@ def title_postings(norms: list[str]) -> dict[str, list[int]]:
     for i, norm in enumerate(norms):
         for tok in norm.split():
             postings[tok].append(i)
-    for tok in _STOP:
+    for tok in STOP_WORDS:
         postings.pop(tok, None)
     return dict(postings)
 

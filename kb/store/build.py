@@ -66,6 +66,33 @@ def _usage() -> str:
     return f"{usage.ru_utime + usage.ru_stime:.0f} s CPU, peak {usage.ru_maxrss >> 10:,} MB"
 
 
+def _load_slice(db: ox.Store, chunk: bytes) -> None:
+    """One N-Triples slice into `db`, keeping its blank nodes' labels.
+
+    pyoxigraph's bulk load gives a blank node a fresh id on every call, so an author list whose
+    cells fall in two slices would come apart. The lines that name a blank node are parsed with
+    their labels kept and added with bulk_extend (N-Triples is N-Quads of the default graph); the
+    rest, most of a graph, take the faster bulk load.
+    """
+    if b"_:" not in chunk:
+        db.bulk_load(input=chunk, format=ox.RdfFormat.N_TRIPLES, lenient=True)
+        return
+    lines = chunk.splitlines(keepends=True)
+    db.bulk_load(input=b"".join(x for x in lines if b"_:" not in x), format=ox.RdfFormat.N_TRIPLES, lenient=True)
+    blank = b"".join(x for x in lines if b"_:" in x)
+    db.bulk_extend(ox.parse(input=blank, format=ox.RdfFormat.N_QUADS, lenient=True))
+
+
+def _syntax_error(chunk: bytes) -> str | None:
+    """The parser's error for a slice read whole (its lines may have been loaded in two parts)."""
+    try:
+        for _ in ox.parse(input=chunk, format=ox.RdfFormat.N_TRIPLES, lenient=True):
+            pass
+    except SyntaxError as exc:
+        return str(exc)
+    return None
+
+
 def bulk_load(db: ox.Store, source: Path, fmt: ox.RdfFormat) -> None:
     """pyoxigraph's bulk load of `source`, N-Triples in slices of CHUNK bytes cut at line ends.
 
@@ -81,26 +108,12 @@ def bulk_load(db: ox.Store, source: Path, fmt: ox.RdfFormat) -> None:
         while chunk := fh.read(CHUNK):
             chunk += fh.readline()
             try:
-                db.bulk_load(input=chunk, format=fmt, lenient=True)
+                _load_slice(db, chunk)
             except SyntaxError as exc:
-                shifted = re.sub(r"line (\d+)", lambda m: f"line {int(m.group(1)) + first - 1:,}", str(exc))
+                message = _syntax_error(chunk) or str(exc)
+                shifted = re.sub(r"line (\d+)", lambda m, at=first: f"line {int(m.group(1)) + at - 1:,}", message)
                 raise SyntaxError(shifted) from None
             first += chunk.count(b"\n")
-
-
-def _merge(index: Path, part: Path) -> None:
-    """Copy the tables of the SQLite file `part` (schema and rows) into `index`."""
-    db = sqlite3.connect(index, isolation_level=None)
-    try:
-        db.execute("ATTACH DATABASE ? AS part", (str(part),))
-        db.execute("BEGIN")
-        for name, sql in db.execute("SELECT name, sql FROM part.sqlite_master WHERE type = 'table'").fetchall():
-            db.execute(sql)
-            db.execute(f'INSERT INTO main."{name}" SELECT * FROM part."{name}"')  # noqa: S608 (its own names)
-        db.execute("COMMIT")
-        db.execute("DETACH DATABASE part")
-    finally:
-        db.close()
 
 
 def build_store(source: Path, out: Path, progress: Callable[[str], None] = lambda _: None, force: bool = False) -> dict:
@@ -122,6 +135,7 @@ def build_store(source: Path, out: Path, progress: Callable[[str], None] = lambd
         store = ox.Store(str(tmp / "oxigraph"))
         seconds: dict[str, float] = {}
         failed: list[BaseException] = []
+        from kb.coverage.source import areas_from_store
         from kb.store import records  # it opens stores too: imported here, not at the top
 
         def tell(message: str) -> None:
@@ -131,24 +145,21 @@ def build_store(source: Path, out: Path, progress: Callable[[str], None] = lambd
             seconds[name] = round(time.perf_counter() - started, 1)
             tell(message)
 
-        def load_then_records(db: ox.Store) -> None:
-            """pyoxigraph's load, then the coverage records by SPARQL on it (both release the GIL)."""
+        def load(db: ox.Store) -> None:
+            """pyoxigraph's load (it releases the GIL), then the areas the coverage report names."""
             try:
                 bulk_load(db, source, fmt)
                 db.flush()
                 step("oxigraph", "oxigraph: loaded")
-                if fmt == ox.RdfFormat.N_TRIPLES and not index_failed.is_set():  # else the build fails anyway
-                    counts_records.append(records.write(db, tmp / "records.sqlite"))
-                    step("records", f"coverage records: {counts_records[0]:,} papers")
+                areas.update(areas_from_store(db))
             except BaseException as exc:  # re-raised below, in the calling thread
                 failed.append(exc)
 
-        # N-Triples: the side index reads the source while pyoxigraph loads it and then builds the
-        # coverage records on it in a second thread (pyoxigraph releases the GIL), so the build takes
-        # about the longer of the two, not their sum. Turtle: after the load, from a dump.
-        counts_records: list[int] = []
-        index_failed = threading.Event()
-        loader = threading.Thread(target=load_then_records, args=(store,))
+        # N-Triples: the side index reads the source while pyoxigraph loads it in a second thread,
+        # so the two take about the longer of the two, not their sum. Turtle: after the load, from
+        # a dump. The coverage records then come from the side index's tables (kb.store.records).
+        areas: dict = {}
+        loader = threading.Thread(target=load, args=(store,))
         loader.start()
         nt = source
         if fmt != ox.RdfFormat.N_TRIPLES:
@@ -163,24 +174,19 @@ def build_store(source: Path, out: Path, progress: Callable[[str], None] = lambd
                 step("index", "side index: done")
             except NTriplesError as exc:
                 index_error = exc
-                index_failed.set()
         loader.join()
         if failed:
             if isinstance(failed[0], SyntaxError):
-                raise StoreError(f"{source}: not valid {fmt.name} ({failed[0]}); fix the file or re-export it") from None
+                problem = f"not valid {fmt.name} ({failed[0]})"
+                raise StoreError(f"{source}: {problem}; fix the file or re-export it") from None
             raise failed[0]
         if index_error is not None:
             raise StoreError(f"{source}: {index_error}; fix the file or re-export it") from None
-        if fmt == ox.RdfFormat.N_TRIPLES:
-            counts["papers"] = counts_records[0]
-            _merge(tmp / "index.sqlite", tmp / "records.sqlite")
-        else:
-            counts["papers"] = records.write(store, tmp / "index.sqlite")
-            step("records", f"coverage records: {counts['papers']:,} papers")
+        counts["papers"] = records.write(tmp / "index.sqlite", areas, tell)
+        step("records", f"coverage records: {counts['papers']:,} papers")
         del store
-        for spent in (nt, tmp / "records.sqlite"):
-            if spent != source:
-                spent.unlink(missing_ok=True)
+        if nt != source:
+            nt.unlink(missing_ok=True)
         stat = source.stat()
         meta = {
             "format": FORMAT,

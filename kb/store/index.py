@@ -19,7 +19,7 @@ from kb.vocab import NAMESPACES
 
 NS = {p: str(ns) for p, ns in NAMESPACES.items()}
 SQL_DIR = Path(__file__).resolve().parent / "sql"
-FORMAT = 3  # bump when the tables change, so an older index is rebuilt rather than misread
+FORMAT = 4  # bump when the tables change, so an older index is rebuilt rather than misread
 
 # predicate -> (table, how its objects are stored)
 #   iri: object id; text: value (+ lower-cased copy, for the text index); year: value and its
@@ -67,6 +67,15 @@ PREDICATES: dict[str, tuple[str, str]] = {
     "kb:roadmapCategory": ("roadmapCategory", "plain"),
     "kb:threatTypeUnverified": ("threatTypeUnverified", "bool"),
     "kb:subcategoryUnverified": ("subcategoryUnverified", "bool"),
+    # what the coverage records read (kb/store/sql/_records.sql)
+    "rdf:rest": ("rest", "iri"),
+    "schema:codeRepository": ("codeRepository", "any"),
+    "kb:inSource": ("inSource", "any"),
+    "kb:implements": ("implements", "iri"),
+    "kb:paper": ("placementPaper", "iri"),
+    "kb:concept": ("placementConcept", "iri"),
+    "kb:how": ("how", "iri"),
+    "kb:score": ("score", "plain"),
 }
 TEXT_TABLES = ("title", "label", "name")  # the FTS5 trigram indexes: fts_title, fts_label, fts_name
 _INTEGER = re.compile(r"^\s*[+-]?\d+\s*$")
@@ -175,7 +184,7 @@ def term_id(db: sqlite3.Connection, iri: str) -> int | None:
     return row[0] if row else None
 
 
-def _run_script(db: sqlite3.Connection, text: str) -> None:
+def run_script(db: sqlite3.Connection, text: str) -> None:
     db.executescript(constants(text, lambda iri: term_id(db, iri)))
 
 
@@ -225,11 +234,11 @@ def build_index(nt: Path, db_path: Path, sha256: str, progress: Callable[[str], 
     db.execute("CREATE INDEX t_year_yi ON t_year(yi, s)")
     counts["indexed_triples"] -= removed
     progress(f"side index: tables indexed ({removed:,} repeated triples dropped)")
-    _run_script(db, (SQL_DIR / "_derived.sql").read_text(encoding="utf-8"))
+    run_script(db, (SQL_DIR / "_derived.sql").read_text(encoding="utf-8"))
     progress("side index: taxonomy closures and per-area counts")
     for query in store_queries().values():
         if query.build:
-            _run_script(db, query.build)
+            run_script(db, query.build)
             progress(f"side index: {query.name}")
     for table in TEXT_TABLES:
         db.execute(

@@ -1,9 +1,10 @@
 """The coverage report's inputs kept in a store: paper records and areas, as kb.coverage.source makes them.
 
-At build, `write` runs kb.coverage.source's own functions (papers.rq, authors.rq, placements.rq,
-areas.rq over the freshly loaded pyoxigraph database) and keeps each record as one row in the
-side index (placements as JSON), so the records cannot drift from what `kb coverage` builds
-without a store. Beside each record it keeps what matching looks up (the normalised title, the
+At build, `write` builds each record by SQL over the side index's tables (kb/store/sql/_records.sql
+gathers what kb/coverage/{papers,authors,placements}.rq read; one row per paper, streamed) and
+keeps it as one row (placements as JSON); the areas come from kb.coverage.source's areas.rq on the
+loaded graph. Tests compare `kb coverage --store` with `kb coverage` byte for byte, so the two
+forms of the records cannot drift. Beside each record it keeps what matching looks up (the normalised title, the
 DOI, the first author's surname, a posting list per title word) and each area's papers in rank
 order, so that `kb coverage --store` (`open_coverage`) reads only the records an entry's
 matching and the report's ranking touch, never all of them: the in-memory Index and Ranking of
@@ -13,19 +14,23 @@ kb.coverage, answered by indexed lookups.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import json
 import sqlite3
 from array import array
 from collections import defaultdict
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import pyoxigraph
-
-from kb.coverage.match import Index, surname, title_key, title_postings
+from kb.coverage.match import STOP_WORDS, Index, surname, title_key
 from kb.coverage.rank import RANKED_BY, RECENT, Ranking, rank_key
-from kb.coverage.records import Paper, Signals
-from kb.coverage.source import Area, areas_from_store, papers_from_store
+from kb.coverage.records import HOWS, Paper, Signals
+from kb.coverage.source import Area
 from kb.store.build import StoreError, open_store
+from kb.vocab import CONCEPT, FACET, PAPER
+
+SQL_DIR = Path(__file__).resolve().parent / "sql"
+_BATCH = 20_000  # rows per executemany
 
 SEP = "\x1f"  # joins a record's authors and areas (a unit separator: in no name or id)
 SIGNALS = [f.name for f in dataclasses.fields(Signals)]
@@ -85,56 +90,207 @@ def _match_keys(n: int, p: Paper, norm: str) -> list[tuple[str, str, int]]:
     return keys
 
 
-def _ranks(papers: list[Paper]) -> tuple[int, list[tuple]]:
-    """The graph's newest year, and (area, position, n, id, year, datasets) in rank order per area."""
-    newest = max((p.year for p in papers if p.year), default=0)
-    order = sorted(range(len(papers)), key=lambda i: rank_key(papers[i], newest))
-    rows: list[tuple] = []
-    for pos, i in enumerate(order):
-        p = papers[i]
-        # the graph's areas are distinct (GROUP_CONCAT DISTINCT), so (area, position) is a key
-        rows.extend((a, pos, i, p.id, p.year, p.signals.datasets) for a in dict.fromkeys(p.areas))
-    return newest, rows
+# one row per paper (rec_paper, in record order): what papers.rq gives, as correlated lookups
+_PAPERS_SQL = """
+SELECT p.n, p.id,
+  (SELECT MIN(o) FROM t_title WHERE s = p.s),
+  (SELECT MIN(o) FROM t_year WHERE s = p.s),
+  (SELECT MIN(o) FROM t_doi WHERE s = p.s),
+  (SELECT MIN(o) FROM t_arxivId WHERE s = p.s),
+  (SELECT group_concat(i.iri, ' ') FROM (
+     SELECT DISTINCT u.b AS b FROM t_subject x JOIN rec_up u ON u.a = x.o JOIN rec_area r ON r.area = u.b
+     WHERE x.s = p.s) a JOIN term i ON i.id = a.b),
+  (SELECT COUNT(DISTINCT s) FROM t_proposedIn WHERE o = p.s),
+  (SELECT COUNT(DISTINCT tm.o) FROM t_proposedIn x JOIN t_targetModel tm ON tm.s = x.s WHERE x.o = p.s),
+  (SELECT COUNT(DISTINCT i.s) FROM t_proposedIn x JOIN t_implements i ON i.o = x.s WHERE x.o = p.s),
+  (SELECT COUNT(DISTINCT s) FROM t_introducedBy WHERE o = p.s),
+  (SELECT COUNT(DISTINCT e.s) FROM t_introducedBy x JOIN t_evaluatedOn e ON e.o = x.s
+     WHERE x.o = p.s AND NOT EXISTS (SELECT 1 FROM t_proposedIn m WHERE m.s = e.s AND m.o = p.s)),
+  (SELECT COUNT(DISTINCT o) FROM t_inSource WHERE s = p.s),
+  (SELECT COUNT(DISTINCT o) FROM t_codeRepository WHERE s = p.s)
+FROM rec_paper p ORDER BY p.n
+"""
 
 
-def write(ox: pyoxigraph.Store, db_path: Path) -> int:
-    """Keep the paper records and areas of `ox` in the side index at `db_path`; returns the papers."""
-    papers = papers_from_store(ox)
-    areas = areas_from_store(ox)
-    newest, ranks = _ranks(papers)
+def _grouped(rows: Iterator[tuple]) -> Iterator[tuple[int, list[tuple]]]:
+    """(n, its rows) from rows sorted by their first column n."""
+    for n, group in itertools.groupby(rows, key=lambda r: r[0]):
+        yield n, [r[1:] for r in group]
+
+
+class _Aside:
+    """The rows of one record from a cursor sorted by record number, read alongside the records."""
+
+    def __init__(self, rows: Iterator[tuple]) -> None:
+        self._groups = _grouped(rows)
+        self._next = next(self._groups, None)
+
+    def take(self, n: int) -> list[tuple]:
+        while self._next is not None and self._next[0] < n:
+            self._next = next(self._groups, None)
+        if self._next is not None and self._next[0] == n:
+            return self._next[1]
+        return []
+
+
+def _best(rows: list[tuple]) -> tuple[tuple[str, str, float | None], ...]:
+    """(area, how, score) per area, the strongest how where several reach it (source._placements)."""
+    best: dict[str, tuple[str, float | None]] = {}
+    for area_iri, how_iri, score_text in rows:
+        how = _local(how_iri, str(FACET)).removeprefix("how-")
+        if how not in HOWS:
+            continue
+        area = _local(area_iri, str(CONCEPT))
+        score = float(score_text) if score_text is not None else None
+        now = best.get(area)
+        if now is None or HOWS.index(how) < HOWS.index(now[0]) or (how == now[0] and (score or 0) > (now[1] or 0)):
+            best[area] = (how, score if how == "predicted" else None)
+    return tuple((a, h, s) for a, (h, s) in sorted(best.items()))
+
+
+def _from_row(row: tuple, authors: list[tuple], placements: list[tuple]) -> Paper:
+    """The Paper of one _PAPERS_SQL row, as kb.coverage.source.papers_from_store makes it."""
+    _n, pid, title, year, doi, arxiv, areas, methods, targets, impls, datasets, uses, sources, code = row
+    area_ids = tuple(sorted(_local_text(a, str(CONCEPT)) for a in areas.split())) if areas else ()
+    year = (year or "")[:4]
+    return Paper(
+        id=pid,
+        title=title,
+        authors=tuple(fn for _pos, fn in authors),
+        year=int(year) if year.isdigit() else None,
+        doi=doi.lower() or None if doi else None,
+        arxiv=arxiv or None,
+        areas=area_ids,
+        links=methods + datasets + len(area_ids),
+        placements=_best(placements),
+        signals=Signals(
+            methods=methods,
+            targets=targets,
+            datasets=datasets,
+            dataset_uses=uses,
+            implemented=impls,
+            sources=sources,
+            code=code > 0,
+        ),
+    )
+
+
+def _local_text(iri: str, ns: str) -> str:
+    return iri[len(ns) :] if iri.startswith(ns) else iri
+
+
+def _local(iri: str, ns: str) -> str:
+    return _local_text(iri or "", ns)
+
+
+def _tables(db: sqlite3.Connection) -> None:
+    db.execute(f"CREATE TABLE cov_paper (n INTEGER PRIMARY KEY, {', '.join(COLUMNS)}, norm)")
+    # lookups as a table keyed by them, not as indexes on cov_paper (a lookup is one B-tree search)
+    db.execute("CREATE TABLE cov_key (key TEXT, value TEXT, n INTEGER, PRIMARY KEY (key, value, n)) WITHOUT ROWID")
+    db.execute("CREATE TABLE cov_area (n INTEGER PRIMARY KEY, rec TEXT NOT NULL)")
+    db.execute("CREATE TABLE cov_token (tok TEXT PRIMARY KEY, n INTEGER NOT NULL, ids BLOB NOT NULL) WITHOUT ROWID")
+    db.execute(
+        "CREATE TABLE cov_rank (area TEXT, pos INTEGER, n INTEGER, id TEXT, year INTEGER, datasets INTEGER,"
+        " PRIMARY KEY (area, pos)) WITHOUT ROWID"
+    )
+    db.execute("CREATE TABLE cov_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+
+
+def _write_papers(db: sqlite3.Connection, progress: Callable[[str], None]) -> tuple[int, dict[str, int]]:
+    """Pass 1: one cov_paper row, its lookup keys and its title words per paper; returns (papers, totals)."""
+    read = db.cursor()
+    authors = _Aside(db.cursor().execute("SELECT n, pos, fn FROM rec_author ORDER BY n, pos"))
+    placements = _Aside(db.cursor().execute("SELECT n, area, how, score FROM rec_place ORDER BY n"))
+    marks = ", ".join("?" * (len(COLUMNS) + 2))
+    insert_paper = f"INSERT INTO cov_paper VALUES ({marks})"  # noqa: S608 (constant columns)
     totals: dict[str, int] = defaultdict(int)
-    for p in papers:
+    postings: dict[str, array] = {}
+    papers = 0
+    batch: list[tuple] = []
+    keys: list[tuple] = []
+
+    def flush() -> None:
+        db.executemany(insert_paper, batch)
+        db.executemany("INSERT INTO cov_key VALUES (?, ?, ?)", keys)
+        batch.clear()
+        keys.clear()
+
+    for row in read.execute(_PAPERS_SQL):
+        n = row[0]
+        p = _from_row(row, authors.take(n), placements.take(n))
+        norm = title_key(p.title)
+        batch.append((n, *_paper_row(p), norm))
+        keys.extend(_match_keys(n, p, norm))
+        for tok in norm.split():
+            ids = postings.get(tok)
+            if ids is None:
+                ids = postings[tok] = array("i")
+            ids.append(n)
         for a in p.areas:
             totals[a] += 1
+        papers += 1
+        if len(batch) >= _BATCH:
+            flush()
+        if papers % 250_000 == 0:
+            progress(f"coverage records: {papers:,} papers")
+    flush()
+    for tok in STOP_WORDS:
+        postings.pop(tok, None)
+    tokens = ((tok, len(ids), ids.tobytes()) for tok, ids in postings.items())
+    db.executemany("INSERT INTO cov_token VALUES (?, ?, ?)", tokens)
+    return papers, totals
+
+
+def _write_ranks(db: sqlite3.Connection) -> int:
+    """Pass 2: every area's papers in rank order (kb.coverage.rank.rank_key); returns the newest year."""
+    (newest,) = db.execute("SELECT COALESCE(MAX(year), 0) FROM cov_paper").fetchone()
+    db.execute("CREATE TEMP TABLE rec_key (neg REAL, yr INTEGER, id TEXT, n INTEGER)")
+    shared: dict[tuple, Signals] = {}
+    read = db.cursor().execute(f"SELECT {', '.join(COLUMNS)}, n FROM cov_paper ORDER BY n")  # noqa: S608
+    batch: list[tuple] = []
+    for *row, n in read:
+        p = _record(row, shared)
+        neg, yr, pid = rank_key(p, newest)
+        batch.append((neg, yr, pid, n))
+        if len(batch) >= _BATCH:
+            db.executemany("INSERT INTO rec_key VALUES (?, ?, ?, ?)", batch)
+            batch.clear()
+    db.executemany("INSERT INTO rec_key VALUES (?, ?, ?, ?)", batch)
+    ordered = db.cursor().execute(
+        "SELECT c.n, c.id, c.year, c.datasets, c.areas FROM rec_key k JOIN cov_paper c ON c.n = k.n"
+        " ORDER BY k.neg, k.yr, k.id"
+    )
+    rows: list[tuple] = []
+    for pos, (n, pid, year, datasets, areas) in enumerate(ordered):
+        # the graph's areas are distinct (GROUP_CONCAT DISTINCT), so (area, position) is a key
+        rows.extend((a, pos, n, pid, year, datasets) for a in dict.fromkeys(areas.split(SEP) if areas else ()))
+        if len(rows) >= _BATCH:
+            db.executemany("INSERT INTO cov_rank VALUES (?, ?, ?, ?, ?, ?)", rows)
+            rows.clear()
+    db.executemany("INSERT INTO cov_rank VALUES (?, ?, ?, ?, ?, ?)", rows)
+    return newest
+
+
+def write(db_path: Path, areas: dict[str, Area], progress: Callable[[str], None] = lambda _: None) -> int:
+    """Keep the paper records (from the side index at `db_path`) and `areas` in it; returns the papers.
+
+    The records are built by SQL over the side index's tables (kb/store/sql/_records.sql and
+    _PAPERS_SQL), a row at a time, as kb.coverage.source builds them by SPARQL from the graph;
+    tests/test_coverage_store.py compares the two reports byte for byte.
+    """
+    from kb.store.index import run_script  # kb.store.index builds the side index these read
+
     db = sqlite3.connect(db_path, isolation_level=None)
     try:
+        for pragma in ("journal_mode=OFF", "synchronous=OFF", "cache_size=-262144", "temp_store=FILE"):
+            db.execute(f"PRAGMA {pragma}")
+        script = (SQL_DIR / "_records.sql").read_text(encoding="utf-8").replace("{ns:paper}", str(PAPER))
+        run_script(db, script)
+        progress("coverage records: papers, author lists and placements gathered")
         db.execute("BEGIN")
-        db.execute(f"CREATE TABLE cov_paper (n INTEGER PRIMARY KEY, {', '.join(COLUMNS)}, norm)")
-        # lookups as a table keyed by them, not as indexes on cov_paper: the build may copy this
-        # file's tables into the side index, and a table carries its key with it
-        db.execute("CREATE TABLE cov_key (key TEXT, value TEXT, n INTEGER, PRIMARY KEY (key, value, n)) WITHOUT ROWID")
-        db.execute("CREATE TABLE cov_area (n INTEGER PRIMARY KEY, rec TEXT NOT NULL)")
-        db.execute("CREATE TABLE cov_token (tok TEXT PRIMARY KEY, n INTEGER NOT NULL, ids BLOB NOT NULL) WITHOUT ROWID")
-        db.execute(
-            "CREATE TABLE cov_rank (area TEXT, pos INTEGER, n INTEGER, id TEXT, year INTEGER, datasets INTEGER,"
-            " PRIMARY KEY (area, pos)) WITHOUT ROWID"
-        )
-        db.execute("CREATE TABLE cov_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
-        marks = ", ".join("?" * (len(COLUMNS) + 2))
-        norms = [title_key(p.title) for p in papers]
-        db.executemany(
-            f"INSERT INTO cov_paper VALUES ({marks})",
-            ((n, *_paper_row(p), norm) for n, (p, norm) in enumerate(zip(papers, norms, strict=True))),
-        )
-        db.executemany(
-            "INSERT INTO cov_key VALUES (?, ?, ?)",
-            (k for n, (p, norm) in enumerate(zip(papers, norms, strict=True)) for k in _match_keys(n, p, norm)),
-        )
-        db.executemany(
-            "INSERT INTO cov_token VALUES (?, ?, ?)",
-            ((tok, len(ids), array("i", ids).tobytes()) for tok, ids in title_postings(norms).items()),
-        )
-        db.executemany("INSERT INTO cov_rank VALUES (?, ?, ?, ?, ?, ?)", ranks)
+        _tables(db)
+        papers, totals = _write_papers(db, progress)
+        newest = _write_ranks(db)
         db.executemany(
             "INSERT INTO cov_meta VALUES (?, ?)",
             [("newest", json.dumps(newest)), ("totals", json.dumps(totals)), ("ranked_by", RANKED_BY)],
@@ -144,9 +300,10 @@ def write(ox: pyoxigraph.Store, db_path: Path) -> int:
             enumerate(json.dumps(dataclasses.asdict(a), ensure_ascii=False) for a in areas.values()),
         )
         db.execute("COMMIT")
+        db.execute("ANALYZE cov_paper")
     finally:
         db.close()
-    return len(papers)
+    return papers
 
 
 def _areas(db: sqlite3.Connection) -> dict[str, Area]:
