@@ -1,11 +1,13 @@
 """How often the list mapping puts a paper the survey also holds in the survey's own area.
 
-usage: scripts/mapping_agreement.py LIST_DIR [--data data/] [--disagreements]
+usage: scripts/mapping_agreement.py LIST_DIR [--data data/] [--disagreements] [--classifier]
 
 For every work of the list that the graph's survey papers hold (matched by arXiv id, then title), the
 mapping's areas (from the list's category and badges) are compared with the survey's areas (the
 threat types at or above the paper's survey placements). Printed: shared papers, how many the mapping
-gives an area, and of those how many share an area / a family with the survey.
+gives an area, and of those how many share an area / a family with the survey. With --classifier,
+the same papers' out-of-fold predictions of `kb classify --evaluate` (titles only) are scored against
+the survey beside them: a second expert curation and the classifier on the same footing.
 """
 
 from __future__ import annotations
@@ -46,7 +48,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("list_dir", type=Path)
     ap.add_argument("--data", type=Path, default=None)
     ap.add_argument("--disagreements", action="store_true", help="also list each paper where they differ")
+    ap.add_argument("--classifier", action="store_true", help="also score the classifier's out-of-fold areas")
     args = ap.parse_args(argv)
+    oof = out_of_fold(args.data) if args.classifier else {}
     g = load_graph(args.data)
     survey = g.__class__()
     for p in g.subjects(KB.inSource, SURVEY_SOURCE):
@@ -68,6 +72,11 @@ def main(argv: list[str] | None = None) -> int:
             n["no area: " + "/".join(sorted({pl.kind for pl in placed}))] += 1
             continue
         n["with an area"] += 1
+        n["mapping areas"] += len(mine)
+        if pid in oof:
+            n["classifier scored"] += 1
+            n["classifier top-1"] += oof[pid][0] in theirs
+            n["classifier top-3"] += bool(set(oof[pid][:3]) & theirs)
         if mine & theirs:
             n["same area"] += 1
         elif {a.split(".")[0] for a in mine} & {a.split(".")[0] for a in theirs}:
@@ -83,7 +92,22 @@ def main(argv: list[str] | None = None) -> int:
           f"({', '.join(f'{k} {v}' for k, v in sorted(n.items()) if k.startswith('no area'))})")
     for key in ("same area", "same family only", "other family"):
         print(f"{key}: {n[key]} of {placed} ({100 * n[key] / placed:.1f} %)")
+    if args.classifier:
+        scored = n["classifier scored"]
+        print(f"the mapping gives these papers {n['mapping areas'] / placed:.2f} areas each (same area: any of them)")
+        for key in ("classifier top-1", "classifier top-3"):
+            print(f"{key} in the survey's areas, out of fold: {n[key]} of {scored} ({100 * n[key] / scored:.1f} %)")
     return 0
+
+
+def out_of_fold(data: Path | None) -> dict[str, list[str]]:
+    """Paper id -> the classifier's areas, best first, from `kb classify --evaluate`'s folds."""
+    from kb.classify.data import load_corpus
+    from kb.classify.evaluate import cross_validate
+    from kb.classify.model import FINAL
+
+    outcome = cross_validate(load_corpus(data), FINAL)
+    return {ex.id: [a for a, _ in top] for ex, top in zip(outcome.examples, outcome.ranked["area"], strict=True)}
 
 
 if __name__ == "__main__":
