@@ -108,17 +108,18 @@ class _Loader:
 
     def __init__(self, db: sqlite3.Connection) -> None:
         self.db = db
-        self.seen: set[int] = set()
+        self.seen: set[int] = set()  # ids of the IRIs already in `term`
         self.terms: list[tuple[int, str]] = []
         self.rows: dict[str, list[tuple]] = {table: [] for table, _ in PREDICATES.values()}
         self.count = 0
 
     def node(self, raw: bytes) -> int:
         key = hash(raw)
-        if key not in self.seen:
+        # only an IRI's text is kept: a blank node (most of them author-list cells, half the nodes
+        # of a large graph) needs no set entry, which keeps the set, and its doubling, small
+        if raw[:1] == b"<" and key not in self.seen:
             self.seen.add(key)
-            if raw[:1] == b"<":
-                self.terms.append((key, raw[1:-1].decode("utf-8")))
+            self.terms.append((key, raw[1:-1].decode("utf-8")))
         return key
 
     def add(self, table: str, kind: str, s: bytes, o: bytes) -> None:
