@@ -137,7 +137,7 @@ def _store_child(spec: dict) -> None:
         emit(
             event="load",
             seconds=meta["seconds"]["total"],
-            cpu=None,
+            cpu=spec.get("build_cpu_s"),
             phases=meta["seconds"],
             triples=meta["indexed_triples"],
             peak_mb=spec.get("build_peak_mb"),
@@ -391,6 +391,7 @@ def measure(n: int, engine: str, args, names: list[str]) -> dict:
             "repeat": args.repeat,
             "work": str(args.work),
             "build_peak_mb": args.build_peak_mb,
+            "build_cpu_s": args.build_cpu_s,
             "all_queries": list(names),
             **extras,
         }
@@ -751,6 +752,7 @@ def main() -> None:
     ap.add_argument("--reuse-store", action="store_true", help="oxigraph-disk: open the built store")
     ap.add_argument("--queries", nargs="*", help="only these named queries")
     ap.add_argument("--build-peak-mb", type=float, help="store --reuse-store: the build's peak (time -v)")
+    ap.add_argument("--build-cpu-s", type=float, help="store --reuse-store: the build's user + system CPU (time -v)")
     ap.add_argument(
         "--steps",
         nargs="+",
