@@ -547,7 +547,7 @@ def render_store(saved: dict) -> list[str]:
         "## Prebuilt store (`kb store build`, `kb query --store`)",
         "",
         f"`python scripts/bench_scale.py --engines store --sizes {' '.join(map(str, sizes))} "
-        "--steps queries coverage cli` (`nice`d). The store is pyoxigraph's on-disk database plus a SQLite side "
+        "--steps queries coverage cli`. The store is pyoxigraph's on-disk database plus a SQLite side "
         "index with aggregates, listings in each question's order and FTS5 trigram text indexes, built "
         "from the N-Triples in one pass ([docs/store.md](docs/store.md)). Query times are "
         f"medians of 3 for a page of at most {PAGE:,} rows with the total counted "
