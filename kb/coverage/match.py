@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import re
 from collections import defaultdict
+from collections.abc import Callable, Iterable, MutableSequence
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
@@ -88,9 +89,13 @@ def title_key(title: str) -> str:
     return " ".join(fold_tokens(title))
 
 
-def title_postings(norms: list[str]) -> dict[str, list[int]]:
-    """Word -> positions of the normalised titles (title_key) holding it, once per occurrence; no stop words."""
-    postings: dict[str, list[int]] = defaultdict(list)
+def title_postings(norms: Iterable[str], factory: Callable[[], MutableSequence[int]] = list) -> dict:
+    """Word -> positions of the normalised titles (title_key) holding it, once per occurrence; no stop words.
+
+    `norms` may be a stream (the store's build passes one); `factory` makes each posting list
+    (a compact `array("i")` there).
+    """
+    postings: dict[str, MutableSequence[int]] = defaultdict(factory)
     for i, norm in enumerate(norms):
         for tok in norm.split():
             postings[tok].append(i)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -61,12 +62,16 @@ def short_name(concept_id: str) -> str:
 
 
 def _local(term: object, ns: str) -> str:
-    value = getattr(term, "value", "") or ""
-    return value[len(ns) :] if value.startswith(ns) else value
+    return local_id(getattr(term, "value", "") or "", ns)
+
+
+def area_ids(text: str) -> tuple[str, ...]:
+    """The sorted area ids of a space-separated list of area IRIs (papers.rq's ?areas)."""
+    return _ids(text, str(CONCEPT))
 
 
 def _ids(text: str, ns: str) -> tuple[str, ...]:
-    return tuple(sorted(iri[len(ns) :] if iri.startswith(ns) else iri for iri in text.split()))
+    return tuple(sorted(local_id(iri, ns) for iri in text.split()))
 
 
 def _value(term: object) -> str:
@@ -85,6 +90,54 @@ def _int(row: pyoxigraph.QuerySolution, name: str) -> int:
     return int(value) if value.isdigit() else 0
 
 
+def local_id(iri: str, ns: str) -> str:
+    """An IRI's id within the namespace `ns`; an IRI outside it stays whole."""
+    return iri[len(ns) :] if iri.startswith(ns) else iri
+
+
+def paper_record(
+    pid: str,
+    title: str,
+    authors: tuple[str, ...],
+    year: str,
+    doi: str,
+    arxiv: str,
+    areas: tuple[str, ...],
+    placements: tuple[tuple[str, str, float | None], ...],
+    counts: dict[str, int],
+) -> Paper:
+    """A paper's record from the graph's values (papers.rq's columns; "" where a value is absent).
+
+    The one place a record is made, whether from SPARQL (papers_from_store) or from a store's side
+    index (kb.store.records): `year` is the lexical value, `counts` papers.rq's methods, targets,
+    impls, datasets, uses, sources and code.
+    """
+    year = year[:4]
+    return Paper(
+        id=pid,
+        title=title,
+        authors=authors,
+        year=int(year) if year.isdigit() else None,
+        doi=doi.lower() or None,
+        arxiv=arxiv or None,
+        areas=areas,
+        links=counts["methods"] + counts["datasets"] + len(areas),
+        placements=placements,
+        signals=Signals(
+            methods=counts["methods"],
+            targets=counts["targets"],
+            datasets=counts["datasets"],
+            dataset_uses=counts["uses"],
+            implemented=counts["impls"],
+            sources=counts["sources"],
+            code=counts["code"] > 0,
+        ),
+    )
+
+
+COUNTS = ("methods", "targets", "impls", "datasets", "uses", "sources", "code")  # paper_record's counts
+
+
 def papers_from_store(store: pyoxigraph.Store) -> list[Paper]:
     """Every paper as a record (papers.rq, authors in order from authors.rq, placements.rq)."""
     ordered = _author_lists(store)
@@ -92,29 +145,17 @@ def papers_from_store(store: pyoxigraph.Store) -> list[Paper]:
     out = []
     for row in _query(store, "papers.rq"):
         pid = _local(row["paper"], str(PAPER))
-        areas = _ids(_value(row["areas"]), str(CONCEPT)) if row["areas"] else ()
-        methods, datasets = _int(row, "methods"), _int(row, "datasets")
-        year = _value(row["year"])[:4] if row["year"] else ""
         out.append(
-            Paper(
-                id=pid,
-                title=_value(row["title"]),
-                authors=tuple(ordered.get(pid, ())),
-                year=int(year) if year.isdigit() else None,
-                doi=_value(row["doi"]).lower() or None if row["doi"] else None,
-                arxiv=_value(row["arxiv"]) or None if row["arxiv"] else None,
-                areas=areas,
-                links=methods + datasets + len(areas),
-                placements=placements.get(pid, ()),
-                signals=Signals(
-                    methods=methods,
-                    targets=_int(row, "targets"),
-                    datasets=datasets,
-                    dataset_uses=_int(row, "uses"),
-                    implemented=_int(row, "impls"),
-                    sources=_int(row, "sources"),
-                    code=_int(row, "code") > 0,
-                ),
+            paper_record(
+                pid,
+                _value(row["title"]),
+                tuple(ordered.get(pid, ())),
+                _value(row["year"]),
+                _value(row["doi"]),
+                _value(row["arxiv"]),
+                area_ids(_value(row["areas"])),
+                placements.get(pid, ()),
+                {name: _int(row, name) for name in COUNTS},
             )
         )
     out.sort(key=lambda p: p.id)
@@ -140,24 +181,32 @@ def _author_lists(store: pyoxigraph.Store) -> dict[str, list[str]]:
     return out
 
 
-def _placements(store: pyoxigraph.Store) -> dict[str, tuple[tuple[str, str, float | None], ...]]:
-    """Paper id -> (area, how, score) per area, the strongest how where several reach one area."""
-    best: dict[str, dict[str, tuple[str, float | None]]] = {}
-    for row in _query(store, "placements.rq"):
-        how = _local(row["how"], str(FACET)).removeprefix("how-")
+def strongest(rows: Iterable[tuple[str, str, float | None]]) -> tuple[tuple[str, str, float | None], ...]:
+    """(area, how, score) rows of one paper -> one per area, by area: the strongest how, then the
+    highest score; hows outside HOWS are dropped, a score is kept for "predicted" only."""
+    best: dict[str, tuple[str, float | None]] = {}
+    for area, how, score in rows:
         if how not in HOWS:
             continue
-        pid, area = _local(row["paper"], str(PAPER)), _local(row["area"], str(CONCEPT))
-        score = float(_value(row["score"])) if row["score"] else None
-        now = best.setdefault(pid, {}).get(area)
+        now = best.get(area)
         if now is None or HOWS.index(how) < HOWS.index(now[0]) or (
             how == now[0] and (score or 0) > (now[1] or 0)
         ):
-            best[pid][area] = (how, score if how == "predicted" else None)
-    return {
-        pid: tuple((a, h, s) for a, (h, s) in sorted(areas.items()))
-        for pid, areas in best.items()
-    }
+            best[area] = (how, score if how == "predicted" else None)
+    return tuple((a, h, s) for a, (h, s) in sorted(best.items()))
+
+
+def _placements(store: pyoxigraph.Store) -> dict[str, tuple[tuple[str, str, float | None], ...]]:
+    """Paper id -> (area, how, score) per area, the strongest how where several reach one area."""
+    rows: dict[str, list[tuple[str, str, float | None]]] = {}
+    for row in _query(store, "placements.rq"):
+        how = _local(row["how"], str(FACET)).removeprefix("how-")
+        if how not in HOWS:  # before its score is read, as strongest() would drop it anyway
+            continue
+        score = float(_value(row["score"])) if row["score"] else None
+        pid, area = _local(row["paper"], str(PAPER)), _local(row["area"], str(CONCEPT))
+        rows.setdefault(pid, []).append((area, how, score))
+    return {pid: strongest(found) for pid, found in rows.items()}
 
 
 def areas_from_store(store: pyoxigraph.Store) -> dict[str, Area]:

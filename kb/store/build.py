@@ -93,6 +93,11 @@ def _syntax_error(chunk: bytes) -> str | None:
     return None
 
 
+def _shift_lines(message: str, by: int) -> str:
+    """A parser message about a slice, its line numbers made the whole file's."""
+    return re.sub(r"line (\d+)", lambda m: f"line {int(m.group(1)) + by:,}", message)
+
+
 def bulk_load(db: ox.Store, source: Path, fmt: ox.RdfFormat) -> None:
     """pyoxigraph's bulk load of `source`, N-Triples in slices of CHUNK bytes cut at line ends.
 
@@ -111,8 +116,7 @@ def bulk_load(db: ox.Store, source: Path, fmt: ox.RdfFormat) -> None:
                 _load_slice(db, chunk)
             except SyntaxError as exc:
                 message = _syntax_error(chunk) or str(exc)
-                shifted = re.sub(r"line (\d+)", lambda m, at=first: f"line {int(m.group(1)) + at - 1:,}", message)
-                raise SyntaxError(shifted) from None
+                raise SyntaxError(_shift_lines(message, first - 1)) from None
             first += chunk.count(b"\n")
 
 

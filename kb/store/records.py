@@ -22,10 +22,10 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from kb.coverage.match import STOP_WORDS, Index, surname, title_key
+from kb.coverage.match import Index, surname, title_key, title_postings
 from kb.coverage.rank import RANKED_BY, RECENT, Ranking, rank_key
 from kb.coverage.records import HOWS, Paper, Signals
-from kb.coverage.source import Area
+from kb.coverage.source import COUNTS, Area, area_ids, local_id, paper_record, strongest
 from kb.store.build import StoreError, open_store
 from kb.vocab import CONCEPT, FACET, PAPER
 
@@ -133,54 +133,24 @@ class _Aside:
         return []
 
 
-def _best(rows: list[tuple]) -> tuple[tuple[str, str, float | None], ...]:
-    """(area, how, score) per area, the strongest how where several reach it (source._placements)."""
-    best: dict[str, tuple[str, float | None]] = {}
-    for area_iri, how_iri, score_text in rows:
-        how = _local(how_iri, str(FACET)).removeprefix("how-")
-        if how not in HOWS:
-            continue
-        area = _local(area_iri, str(CONCEPT))
-        score = float(score_text) if score_text is not None else None
-        now = best.get(area)
-        if now is None or HOWS.index(how) < HOWS.index(now[0]) or (how == now[0] and (score or 0) > (now[1] or 0)):
-            best[area] = (how, score if how == "predicted" else None)
-    return tuple((a, h, s) for a, (h, s) in sorted(best.items()))
-
-
 def _from_row(row: tuple, authors: list[tuple], placements: list[tuple]) -> Paper:
-    """The Paper of one _PAPERS_SQL row, as kb.coverage.source.papers_from_store makes it."""
-    _n, pid, title, year, doi, arxiv, areas, methods, targets, impls, datasets, uses, sources, code = row
-    area_ids = tuple(sorted(_local_text(a, str(CONCEPT)) for a in areas.split())) if areas else ()
-    year = (year or "")[:4]
-    return Paper(
-        id=pid,
-        title=title,
-        authors=tuple(fn for _pos, fn in authors),
-        year=int(year) if year.isdigit() else None,
-        doi=doi.lower() or None if doi else None,
-        arxiv=arxiv or None,
-        areas=area_ids,
-        links=methods + datasets + len(area_ids),
-        placements=_best(placements),
-        signals=Signals(
-            methods=methods,
-            targets=targets,
-            datasets=datasets,
-            dataset_uses=uses,
-            implemented=impls,
-            sources=sources,
-            code=code > 0,
-        ),
+    """The Paper of one _PAPERS_SQL row, made as kb.coverage.source makes it from papers.rq."""
+    _n, pid, title, year, doi, arxiv, areas, *counts = row
+    placed = (
+        (local_id(area, str(CONCEPT)), local_id(how, str(FACET)).removeprefix("how-"), score)
+        for area, how, score in placements
     )
-
-
-def _local_text(iri: str, ns: str) -> str:
-    return iri[len(ns) :] if iri.startswith(ns) else iri
-
-
-def _local(iri: str, ns: str) -> str:
-    return _local_text(iri or "", ns)
+    return paper_record(
+        pid,
+        title,
+        tuple(fn for _pos, fn in authors),
+        year or "",
+        doi or "",
+        arxiv or "",
+        area_ids(areas or ""),
+        strongest((a, h, float(s) if s is not None else None) for a, h, s in placed if h in HOWS),
+        dict(zip(COUNTS, counts, strict=True)),
+    )
 
 
 def _tables(db: sqlite3.Connection) -> None:
@@ -204,7 +174,6 @@ def _write_papers(db: sqlite3.Connection, progress: Callable[[str], None]) -> tu
     marks = ", ".join("?" * (len(COLUMNS) + 2))
     insert_paper = f"INSERT INTO cov_paper VALUES ({marks})"  # noqa: S608 (constant columns)
     totals: dict[str, int] = defaultdict(int)
-    postings: dict[str, array] = {}
     papers = 0
     batch: list[tuple] = []
     keys: list[tuple] = []
@@ -215,27 +184,27 @@ def _write_papers(db: sqlite3.Connection, progress: Callable[[str], None]) -> tu
         batch.clear()
         keys.clear()
 
-    for row in read.execute(_PAPERS_SQL):
-        n = row[0]
-        p = _from_row(row, authors.take(n), placements.take(n))
-        norm = title_key(p.title)
-        batch.append((n, *_paper_row(p), norm))
-        keys.extend(_match_keys(n, p, norm))
-        for tok in norm.split():
-            ids = postings.get(tok)
-            if ids is None:
-                ids = postings[tok] = array("i")
-            ids.append(n)
-        for a in p.areas:
-            totals[a] += 1
-        papers += 1
-        if len(batch) >= _BATCH:
-            flush()
-        if papers % 250_000 == 0:
-            progress(f"coverage records: {papers:,} papers")
-    flush()
-    for tok in STOP_WORDS:
-        postings.pop(tok, None)
+    def norms() -> Iterator[str]:
+        """Each record's normalised title, in record order, writing the record on the way."""
+        nonlocal papers
+        for row in read.execute(_PAPERS_SQL):
+            n = row[0]
+            p = _from_row(row, authors.take(n), placements.take(n))
+            norm = title_key(p.title)
+            batch.append((n, *_paper_row(p), norm))
+            keys.extend(_match_keys(n, p, norm))
+            for a in p.areas:
+                totals[a] += 1
+            papers += 1
+            if len(batch) >= _BATCH:
+                flush()
+            if papers % 250_000 == 0:
+                progress(f"coverage records: {papers:,} papers")
+            yield norm
+        flush()
+
+    # record n is the n-th title (rec_paper numbers the papers 0, 1, ... in this order)
+    postings = title_postings(norms(), lambda: array("i"))
     tokens = ((tok, len(ids), ids.tobytes()) for tok, ids in postings.items())
     db.executemany("INSERT INTO cov_token VALUES (?, ?, ?)", tokens)
     return papers, totals
